@@ -1,0 +1,166 @@
+"""The ``chainlab`` command line (typer + rich).
+
+Every command that computes something takes ``--json`` and then prints exactly one JSON object on
+stdout; progress and messages go to stderr. Exit status: 0 done, 1 bad input or a problem with no
+answer (the message says which), 2 wrong usage. Bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models import ChainlabError, Network, ValidationError, check
+from models import schema as _schema
+from scenarios import EXAMPLES
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="chainlab: supply-chain optimization and simulation engine.")
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
+NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
+
+
+def emit(obj: dict) -> None:
+    """The one JSON object of a ``--json`` run."""
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+
+
+def guarded(fn):
+    """Turn chainlab errors (and unreadable files) into a message and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        as_json = kwargs.get("as_json", False)
+        try:
+            return fn(*args, **kwargs)
+        except (ChainlabError, OSError) as e:
+            issues = getattr(e, "issues", [])
+            if as_json:
+                emit({"error": str(e), "errors": [i.as_dict() for i in issues]})
+            else:
+                err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
+            raise typer.Exit(1)
+
+    return wrapper
+
+
+def load(path: Path) -> Network:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return Network.from_excel(path)
+    return Network.from_folder(path)
+
+
+def print_report(report, title: str) -> None:
+    if report.errors or report.warnings:
+        t = Table(title=title, show_lines=False)
+        for c in ("", "file", "row", "column", "message"):
+            t.add_column(c, overflow="fold")
+        for sev, items in (("[red]error[/]", report.errors), ("[yellow]warning[/]", report.warnings)):
+            for i in items:
+                t.add_row(sev, i.file, "" if i.row is None else str(i.row), i.column or "",
+                          i.message)
+        out.print(t)
+    verdict = "[green]valid[/]" if report.valid else "[red]not valid[/]"
+    out.print(f"{title}: {verdict} ({len(report.errors)} errors, {len(report.warnings)} warnings)")
+
+
+def summary_table(summary: dict, title: str) -> Table:
+    t = Table(title=title)
+    t.add_column("what")
+    t.add_column("value", justify="right")
+    for k, v in summary.items():
+        if isinstance(v, dict):
+            v = ", ".join(f"{a}={b}" for a, b in v.items())
+        elif isinstance(v, float):
+            v = f"{v:,.1f}"
+        t.add_row(k.replace("_", " "), str(v))
+    return t
+
+
+@app.command()
+@guarded
+def validate(net: NetArg, as_json: JsonOpt = False):
+    """Check a network folder: every error (file, row, column, fix) and warning."""
+    report = check(net)
+    if as_json:
+        emit(report.as_dict())
+    else:
+        print_report(report, str(net))
+    raise typer.Exit(0 if report.valid else 1)
+
+
+@app.command()
+def schema(markdown: Annotated[bool, typer.Option("--markdown", help="print Markdown")] = False,
+           as_json: JsonOpt = False):
+    """Print every table and column of the network format: type, unit, default, meaning."""
+    if as_json:
+        emit({t.name: [{"column": f.name, "type": f.kind.value, "unit": f.unit,
+                        "required": f.required, "default": f.default, "choices": list(f.choices),
+                        "meaning": f.meaning} for f in t.fields] for t in _schema.TABLES.values()})
+        return
+    if markdown:
+        sys.stdout.write(_schema.markdown())
+        return
+    for t in _schema.TABLES.values():
+        tab = Table(title=f"{t.file} — {t.meaning}" + (" (required)" if t.required_file else ""))
+        for c in ("column", "type", "unit", "default", "meaning"):
+            tab.add_column(c)
+        for f in t.fields:
+            kind = " / ".join(f.choices) if f.choices else f.kind.value
+            tab.add_row(f.name, kind, f.unit, f.default_text, f.meaning)
+        out.print(tab)
+
+
+@app.command()
+@guarded
+def info(net: NetArg, as_json: JsonOpt = False):
+    """Load a network and summarise it."""
+    n = load(net)
+    s = n.summary()
+    if as_json:
+        emit(s | {"warnings": [i.as_dict() for i in n.warnings]})
+        return
+    out.print(summary_table(s, f"network {n.name}"))
+    if n.warnings:
+        err.print(f"{len(n.warnings)} warning(s); run `chainlab validate {net}` to list them")
+
+
+@app.command()
+@guarded
+def demo(out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder")] = None,
+         as_json: JsonOpt = False):
+    """Run the pipeline on the bundled example (scenarios/examples/acme)."""
+    path = EXAMPLES / "acme"
+    report = check(path)
+    if not report.valid:
+        raise ValidationError(report.errors)
+    n = load(path)
+    result = {"network": n.summary(), "valid": True, "warnings": len(report.warnings)}
+    if out_dir is not None:
+        n.to_folder(out_dir / "network")
+        result["out"] = str(out_dir)
+    if as_json:
+        emit(result)
+        return
+    out.print(f"[bold]chainlab demo[/] — example network [cyan]{n.name}[/] from {path}")
+    out.print(f"validation: [green]valid[/], {len(report.warnings)} warning(s)")
+    out.print(summary_table(n.summary(), f"network {n.name}"))
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

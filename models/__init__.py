@@ -1,0 +1,16 @@
+"""The network model: component tables with one schema, file I/O (CSV folder, Excel), the
+calendar, validation, CRM data and demand, and the error hierarchy.
+
+``models`` imports none of chainlab's other packages.
+"""
+
+from models.calendar import Calendar
+from models.errors import (BackendUnavailable, ChainlabError, Issue, NotFoundError, Severity,
+                           SolverError, ValidationError)
+from models.network import Network
+from models.schema import TABLES, lane_id
+from models.validation import Report, check, validate
+
+__all__ = ["BackendUnavailable", "Calendar", "ChainlabError", "Issue", "Network", "NotFoundError",
+           "Report", "Severity", "SolverError", "TABLES", "ValidationError", "check", "lane_id",
+           "validate"]
