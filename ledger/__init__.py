@@ -1,3 +1,41 @@
 """The ERP ledger (SQLAlchemy 2; SQLite by default, PostgreSQL in production): items, locations,
 plan versions, planned orders, stock moves, double-entry postings, promises; ATP/CTP over it.
+
+- :class:`Ledger` opens a database (:func:`ledger.db.connect`; schema by Alembic migrations in
+  ``ledger/migrations``, ``chainlab db upgrade``) and does everything below in transactions.
+- Master data (:mod:`ledger.masterdata`): items at standard cost, locations, the chart of
+  accounts (:mod:`ledger.accounts`), synced from a :class:`models.Network`.
+- Plans (:mod:`ledger.planned`, :mod:`ledger.publish`, :mod:`ledger.orders`): a plan's flows
+  become dated planned orders (production, purchase, transfer); publishing writes a new version
+  and makes it current in one transaction (idempotent by content hash); firm and released
+  orders are carried into newer versions; orders move planned -> firm -> released -> closed.
+- Actuals (:mod:`ledger.moves`): stock moves in an append-only journal, each with a balanced
+  double-entry entry at standard cost; on-hand is the sum of moves; corrections are reversals;
+  the database refuses UPDATE and DELETE on the journals.
+- Service (:mod:`ledger.keys`, :mod:`ledger.idempotency`): API keys stored hashed with roles,
+  idempotent writes.
+
+Quantities and money are exact decimals (:mod:`ledger.types`). Nothing here knows HTTP.
 """
+
+from ledger.core import Ledger
+from ledger.db import connect, default_database_url, upgrade
+from ledger.errors import (AppendOnlyError, ConflictError, IdempotencyKeyReused, LedgerError,
+                           SchemaError, TransitionError)
+from ledger.idempotency import Idempotency, request_hash
+from ledger.keys import KeyInfo
+from ledger.masterdata import SyncResult
+from ledger.moves import AccountBalance, Balance, Move, MoveIn, TrialBalance
+from ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
+from ledger.planned import (ORDER_COLUMNS, derive_planned_orders, planned_orders_from_plan,
+                            read_plan_tables)
+from ledger.publish import PublishResult
+from ledger.types import AccountKind, MoveType, OrderStatus, OrderType, Role
+
+__all__ = ["AccountBalance", "AccountKind", "AppendOnlyError", "Balance", "ConflictError",
+           "Idempotency", "IdempotencyKeyReused", "KeyInfo", "Ledger", "LedgerError", "Move",
+           "MoveIn", "MoveType", "ORDER_COLUMNS", "Order", "OrderFilter", "OrderPage",
+           "OrderStatus", "OrderType", "PlanInfo", "PublishResult", "Role", "SchemaError",
+           "SyncResult", "TransitionError", "TrialBalance", "connect", "default_database_url",
+           "derive_planned_orders", "planned_orders_from_plan", "read_plan_tables",
+           "request_hash", "upgrade"]

@@ -7,6 +7,7 @@ Reading happens in two steps so that every problem is reported, not just the fir
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import os
@@ -23,6 +24,7 @@ from models.errors import Issue, Severity
 from models.schema import TABLES, Kind, Table
 
 W = Severity.WARNING
+_RAGGED_LIMIT = 20
 
 
 @dataclass
@@ -81,20 +83,38 @@ def read_csv_text(path: Path, table: Table, issues: list[Issue]) -> pd.DataFrame
                                           "comma-separated files with '.' as decimal point: "
                                           "re-export it as CSV with ',' as separator", row=1))
                 return None
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                         skipinitialspace=True, skip_blank_lines=True)
-    except pd.errors.ParserError as e:
-        issues.append(Issue(file, f"cannot be parsed as CSV ({e}); check for stray commas or "
-                                  "unbalanced quotes on that line"))
+        header = [h.strip() for h in next(reader)]
+        n = len(header)
+        records, rows, ragged = [], [], []
+        for rec in reader:
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue  # blank line
+            if len(rec) != n:
+                if len(rec) > n and not any(x.strip() for x in rec[n:]):
+                    rec = rec[:n]  # trailing empty cells, as spreadsheets write them
+                elif len(rec) < n:
+                    rec = rec + [""] * (n - len(rec))
+                else:
+                    ragged.append((reader.line_num, len(rec)))
+                    continue
+            records.append(rec)
+            rows.append(reader.line_num)
+    except csv.Error as e:
+        issues.append(Issue(file, f"cannot be parsed as CSV ({e}); check for unbalanced quotes",
+                            row=reader.line_num))
         return None
-    df.columns = [str(c).strip() for c in df.columns]
-    df = df.fillna("")
-    # rows as counted in the file: header is row 1; blank lines are skipped by the parser, so
-    # recover the numbers from the text when the counts disagree
-    lines = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.strip()]
-    rows = np.asarray(lines[1 : len(df) + 1]) if len(lines) == len(df) + 1 else np.arange(len(df)) + 2
-    df["_row"] = rows
+    for line, k in ragged[:_RAGGED_LIMIT]:
+        issues.append(Issue(file, f"has {k} fields but the header has {n}; a value probably "
+                                  "contains an unquoted comma (quote it, or use '.' as decimal "
+                                  "point)", row=line))
+    if len(ragged) > _RAGGED_LIMIT:
+        issues.append(Issue(file, f"... {len(ragged) - _RAGGED_LIMIT} more rows with too many "
+                                  "fields"))
+    df = pd.DataFrame(records, columns=header, dtype=object) if records else pd.DataFrame(
+        columns=header, dtype=object)
+    df["_row"] = np.asarray(rows, dtype=np.int64)
     return df
 
 
@@ -112,7 +132,8 @@ def read_folder(path) -> RawNetwork:
                                                 "(bucket, start, periods)"))
     else:
         try:
-            meta = yaml.safe_load(ypath.read_text(encoding="utf-8"))
+            # BaseLoader keeps every scalar as text: parse_meta parses and names bad values
+            meta = yaml.load(ypath.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
             raw.meta = meta if isinstance(meta, dict) else {}
             if not isinstance(meta, dict):
                 raw.issues.append(Issue("network.yaml", "must be a mapping with keys name, "
@@ -138,7 +159,7 @@ def read_folder(path) -> RawNetwork:
 
 
 def _cell_text(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+    if v is None or v == "" or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, (dt.datetime, pd.Timestamp)):
         return v.date().isoformat() if v == pd.Timestamp(v).normalize() else v.isoformat()
@@ -155,7 +176,8 @@ def read_excel(path) -> RawNetwork:
     path = Path(path)
     raw = RawNetwork(source=str(path))
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl",
+                               keep_default_na=False, na_filter=False)
     except Exception as e:  # openpyxl raises many kinds for a file that is not a workbook
         raw.issues.append(Issue(path.name, f"cannot be read as an Excel workbook (.xlsx): {e}"))
         return raw
@@ -223,7 +245,7 @@ def parse_meta(meta: dict, issues: list[Issue]) -> tuple[str, str, Calendar | No
         if periods < 1:
             raise ValueError
     except ValueError:
-        issues.append(Issue(f, f"calendar.periods is {cal.get('periods')!r}; give a whole number "
+        issues.append(Issue(f, f"calendar.periods is {cal.get('periods')}; give a whole number "
                                ">= 1", column="calendar.periods"))
         ok = False
     return name, currency, Calendar(bucket, start, periods) if ok else None

@@ -140,7 +140,8 @@ class Network:
                 pd.DataFrame(meta, columns=["key", "value"]).to_excel(
                     xw, sheet_name="network", index=False)
                 for n, df in self.tables().items():
-                    _io.to_text_frame(TABLES[n], df).to_excel(xw, sheet_name=n, index=False)
+                    # numbers and dates as typed cells, as a planner's own workbook has them
+                    df.to_excel(xw, sheet_name=n, index=False)
             Path(tmp).replace(path)
         finally:
             Path(tmp).unlink(missing_ok=True)

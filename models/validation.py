@@ -68,7 +68,8 @@ def check(path) -> Report:
     for n, df in raw.tables.items():
         f = TABLES[n].file if p.is_dir() else f"{p.name}[{n}]"
         parsed[n] = _io.parse_table(TABLES[n], df, issues, file=f)
-    issues += check_tables(parsed, cal, xlsx=None if p.is_dir() else p.name)
+    prior = any(i.severity is Severity.ERROR for i in issues)
+    issues += check_tables(parsed, cal, xlsx=None if p.is_dir() else p.name, prior_errors=prior)
     return Report.of(issues)
 
 
@@ -105,8 +106,12 @@ class _Ctx:
 
 
 def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
-                 xlsx: str | None = None) -> list[Issue]:
-    """Every rule beyond parsing, over parsed tables (key columns as columns, ``_row``)."""
+                 xlsx: str | None = None, prior_errors: bool = False) -> list[Issue]:
+    """Every rule beyond parsing, over parsed tables (key columns as columns, ``_row``).
+
+    A required table that could not be read is left out of the reference checks (so one bad
+    sites.csv does not flag every id elsewhere); reachability runs only on error-free data.
+    """
     from models.io import empty_table
 
     issues: list[Issue] = []
@@ -130,11 +135,14 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
             vals = ["/".join(str(x) for x in k if x != "") for k in
                     df[list(table.key)].itertuples(index=False)]
             firsts = [first_row.get(tuple(k)) for k in df[list(table.key)].itertuples(index=False)]
-            ctx[n].flag(dup, table.key[0], "duplicate " + keyname + " '{v}'; each must appear once "
+            ctx[n].flag(dup, table.key[0], "duplicate " + keyname + " {v}; each must appear once "
                         "(remove or merge this row)", values=[
-                            f"{v}' (first on row {r}" if r else v for v, r in zip(vals, firsts)])
+                            f"'{v}' (first on row {r})" for v, r in zip(vals, firsts)])
 
     def ref(n, col, known, what, fix, allow_blank=False):
+        if (known is site_ids and "sites" not in tables) or (
+                known is product_ids and "products" not in tables):
+            return None
         df = t[n]
         s = df[col].astype(str)
         bad = ~s.isin(known).to_numpy()
@@ -178,7 +186,7 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
     # kinds
     def kind_is(n, col, allowed, msg):
         s = t[n][col]
-        k = s.map(kind).fillna("")
+        k = s.map(kind).astype(object).fillna("")
         bad = (k != "").to_numpy() & ~k.isin(allowed).to_numpy()
         kinds = k.to_numpy()
         ctx[n].flag(bad, col, msg, values=[f"{v}' is a {kk}" for v, kk in zip(s, kinds)])
@@ -228,7 +236,8 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
                                f"{cal.end}) and is not planned", severity=W,
                                values=pd.to_datetime(d["date"]).dt.strftime("%Y-%m-%d").to_numpy())
 
-    if not any(i.severity is Severity.ERROR for i in issues) and not cycles_found:
+    if not prior_errors and not cycles_found and not any(
+            i.severity is Severity.ERROR for i in issues):
         _reachability(t, ctx, kind, issues)
     _usage_warnings(t, ctx, kind, issues)
     return issues
@@ -326,7 +335,7 @@ def _usage_warnings(t, ctx, kind, issues):
         ctx["products"].flag(unused, "id", "product '{v}' is neither demanded nor a component of "
                              "anything", severity=W)
     customers_with_demand = set(d["customer"])
-    dest_kind = lanes["destination"].map(kind).fillna("").to_numpy()
+    dest_kind = lanes["destination"].map(kind).astype(object).fillna("").to_numpy()
     idle = (dest_kind == "customer") & ~lanes["destination"].isin(customers_with_demand).to_numpy()
     if len(d):
         ctx["lanes"].flag(idle, "destination", "lane to customer '{v}', which has no demand, "

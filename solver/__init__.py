@@ -1,3 +1,11 @@
 """Optimization: production-distribution planning, network design (facility location), and later
 routing and scheduling; solver backends (OR-Tools, PuLP) behind one small interface; typed results.
 """
+
+from solver import backends
+from solver.options import EndInventory, Method, SolveOptions, Unmet
+from solver.planner import plan, solve_lp
+from solver.result import Bottleneck, Diagnosis, Plan, Progress, Shortfall, Status
+
+__all__ = ["Bottleneck", "Diagnosis", "EndInventory", "Method", "Plan", "Progress", "Shortfall",
+           "SolveOptions", "Status", "Unmet", "backends", "plan", "solve_lp"]

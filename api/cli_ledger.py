@@ -1,0 +1,195 @@
+"""The ledger's commands: ``publish``, ``serve``, ``db upgrade``, ``keys create``.
+
+They follow ``api/cli.py``: ``--json`` prints one JSON object, chainlab errors exit 1 with a
+message, wrong usage exits 2. ``--database-url`` defaults to ``CHAINLAB_DATABASE_URL``, else a
+SQLite file (:func:`ledger.db.default_database_url`), whose schema these commands create on
+first use; a PostgreSQL database needs ``chainlab db upgrade`` first.
+
+Register them with :func:`register` (``register(app)`` in ``api/cli.py``), or one by one:
+``app.command("publish")(publish_command)``, a ``db`` group with ``upgrade``, a ``keys`` group
+with ``create``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ledger.types import Role
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
+UrlOpt = Annotated[Optional[str], typer.Option(
+    "--database-url", envvar="CHAINLAB_DATABASE_URL", show_envvar=True,
+    help="ledger database (default: a SQLite file in the user's data folder)")]
+
+
+def _guarded(fn):
+    """``api.cli.guarded``, looked up when the command runs (api.cli imports this module)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from api.cli import guarded
+        return guarded(fn)(*args, **kwargs)
+
+    return wrapper
+
+
+def _emit(obj: dict) -> None:
+    from api.cli import emit
+    emit(obj)
+
+
+def _say(text: str) -> None:
+    from api.cli import out
+    out.print(text, highlight=False)
+
+
+def _open(url: str | None):
+    """A Ledger on ``url``; a SQLite ledger gets its schema created or migrated."""
+    from ledger import Ledger, db
+    engine = db.connect(url)
+    return Ledger(engine, upgrade=engine.dialect.name == "sqlite")
+
+
+def find_network(plan_dir: Path) -> Path | None:
+    """The network a plan folder was made from: its ``network/`` subfolder, the folder itself
+    when it holds ``network.yaml``, or the path its ``summary.json`` names as ``network``."""
+    if (plan_dir / "network" / "network.yaml").exists():
+        return plan_dir / "network"
+    if (plan_dir / "network.yaml").exists():
+        return plan_dir
+    summary = plan_dir / "summary.json"
+    if summary.exists():
+        try:
+            ref = json.loads(summary.read_text(encoding="utf-8")).get("network")
+        except (ValueError, AttributeError):
+            ref = None
+        if isinstance(ref, dict):
+            ref = ref.get("source") or ref.get("path")
+        if isinstance(ref, str) and ref:
+            p = Path(ref) if Path(ref).is_absolute() else plan_dir / ref
+            if (p / "network.yaml").exists() or p.suffix.lower() in (".xlsx", ".xlsm"):
+                return p
+    return None
+
+
+@_guarded
+def publish_command(
+        plan_dir: Annotated[Path, typer.Argument(help="plan folder (`chainlab plan NET --out DIR`)")],
+        network: Annotated[Optional[Path], typer.Option(
+            "--network", "-n", help="the plan's network folder or workbook (default: found "
+                                    "from the plan folder)")] = None,
+        database_url: UrlOpt = None,
+        name: Annotated[str, typer.Option("--name", help="a name for the plan version")] = "",
+        as_json: JsonOpt = False):
+    """Publish a plan to the ledger: a new current version with all its planned orders, in one
+    transaction (the same plan again changes nothing)."""
+    from api.cli import load
+    from models.errors import NotFoundError
+    from ledger import db
+
+    if not plan_dir.is_dir():
+        raise NotFoundError(f"plan folder {plan_dir} does not exist; write one with "
+                            f"`chainlab plan NET --out {plan_dir}`")
+    net_path = network or find_network(plan_dir)
+    if net_path is None:
+        raise NotFoundError(f"cannot tell which network {plan_dir} was planned on; pass "
+                            f"--network NET")
+    net = load(net_path)
+    led = _open(database_url)
+    try:
+        result = led.publish(plan_dir, network=net, name=name)
+        where = db.redact(led.engine.url)
+    finally:
+        led.close()
+    if as_json:
+        _emit(result.as_dict() | {"database": where})
+        return
+    verb = "published as" if result.created else "already current:"
+    _say(f"plan {plan_dir} {verb} version [bold]{result.plan_version}[/] with "
+         f"{result.orders} planned orders ({result.carried} firm/released carried over) "
+         f"in {where}")
+
+
+@_guarded
+def serve_command(
+        host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+        database_url: UrlOpt = None,
+        workers: Annotated[int, typer.Option("--workers", min=1,
+                                             help="server processes")] = 1,
+        log_level: Annotated[str, typer.Option("--log-level")] = "info"):
+    """Run the HTTP API (CONTRACTS §5) with uvicorn."""
+    import os
+
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    settings = Settings(**({"database_url": database_url} if database_url else {}))
+    app = create_app(settings)  # fails here, with a message, on a database without schema
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        return
+    app.state.ledger.engine.dispose()
+    os.environ["CHAINLAB_DATABASE_URL"] = settings.database_url
+    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level)
+
+
+@_guarded
+def db_upgrade_command(
+        database_url: UrlOpt = None,
+        revision: Annotated[str, typer.Option("--revision", help="target revision")] = "head",
+        as_json: JsonOpt = False):
+    """Create or migrate the ledger schema (SQLite or PostgreSQL)."""
+    from ledger import db
+
+    engine = db.connect(database_url)
+    try:
+        before = db.current_revision(engine)
+        after = db.upgrade(engine, revision)
+        where = db.redact(engine.url)
+    finally:
+        engine.dispose()
+    if as_json:
+        _emit({"database": where, "revision": after, "previous": before})
+        return
+    change = f"from {before} to {after}" if before != after else f"already at {after}"
+    _say(f"ledger schema in {where}: {change}")
+
+
+@_guarded
+def keys_create_command(
+        role: Annotated[Role, typer.Option("--role", case_sensitive=False,
+                                           help="what the key may do")],
+        name: Annotated[str, typer.Option("--name", help="who or what uses the key")] = "",
+        database_url: UrlOpt = None,
+        as_json: JsonOpt = False):
+    """Create an API key with a role; the key is shown once (only its hash is stored)."""
+    led = _open(database_url)
+    try:
+        key, info = led.create_key(role, name=name)
+    finally:
+        led.close()
+    if as_json:
+        _emit({"key": key, "role": info.role.value, "prefix": info.prefix, "name": info.name})
+        return
+    _say(f"new {info.role.value} key (shown once, store it now):\n{key}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``publish``, ``serve``, ``db upgrade`` and ``keys create`` to a typer app."""
+    app.command("publish")(publish_command)
+    app.command("serve")(serve_command)
+    db_app = typer.Typer(help="the ledger database", no_args_is_help=True)
+    db_app.command("upgrade")(db_upgrade_command)
+    app.add_typer(db_app, name="db")
+    keys_app = typer.Typer(help="API keys", no_args_is_help=True)
+    keys_app.command("create")(keys_create_command)
+    app.add_typer(keys_app, name="keys")

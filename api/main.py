@@ -1,0 +1,112 @@
+"""The FastAPI app: ``create_app(settings)`` builds it (``chainlab serve`` runs it with uvicorn).
+
+Routes are thin (``api/routes``), dependencies in ``api/deps.py``, errors as problem+json
+(``api/problems.py``), settings from ``CHAINLAB_*`` (``api/settings.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api import problems
+from api.deps import KeyCache
+from api.routes import health, inventory, plans, stock_moves
+from api.settings import Settings
+from ledger import Ledger, db
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes (``limits`` per path prefix) with 413, by
+    ``Content-Length`` before reading, and by counting the bytes of a chunked body."""
+
+    def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None):
+        self.app = app
+        self.limit = limit
+        self.limits = limits or {}
+
+    def _limit(self, path: str) -> int:
+        return next((n for p, n in self.limits.items() if path == p), self.limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > limit
+            except ValueError:
+                too_big = False
+            if too_big:
+                await _send_413(scope, send, limit)
+                return
+        seen = 0
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise HTTPException(413, f"the request body is larger than {limit} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _send_413(scope: Scope, send: Send, limit: int) -> None:
+    body = json.dumps({"type": "urn:chainlab:problem:payload-too-large",
+                       "title": "Request Entity Too Large", "status": 413,
+                       "detail": f"the request body is larger than {limit} bytes; send less "
+                                 f"(e.g. fewer moves per request)",
+                       "instance": scope["path"]}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", problems.MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over the ledger at ``settings.database_url``. A SQLite ledger's schema is
+    created or migrated at start (``auto_migrate``); any other database must already be at the
+    current schema (``chainlab db upgrade``), else :class:`ledger.SchemaError`."""
+    settings = settings or Settings()
+    engine = db.connect(settings.database_url, pool_size=settings.pool_size)
+    migrate = settings.auto_migrate and engine.dialect.name == "sqlite"
+    try:
+        led = Ledger(engine, upgrade=migrate)
+    except Exception:
+        engine.dispose()
+        raise
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="chainlab", version="1", lifespan=lifespan,
+                  summary="ERP ledger and order-promising API of the chainlab engine",
+                  description="Every route but /health needs `Authorization: Bearer <api key>`. "
+                              "Errors are RFC 9457 problem+json. Writes accept "
+                              "`Idempotency-Key`.")
+    app.state.settings = settings
+    app.state.ledger = led
+    app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    problems.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       limits={"/v1/plans": settings.max_plan_body_bytes})
+    for module in (health, plans, stock_moves, inventory):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment (``uvicorn --factory api.main:app_from_env``)."""
+    return create_app(Settings())

@@ -1,0 +1,125 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+chainlab's errors map to the 4xx that says whose mistake it is: bad input 422, unknown thing
+404, conflict with the ledger's state 409, no or bad API key 401, wrong role 403, body too large
+413; a database without its schema is 503. Anything unexpected is a 500 without internals.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.errors import (AppendOnlyError, ConflictError, IdempotencyKeyReused, SchemaError)
+from models.errors import ChainlabError, NotFoundError, ValidationError
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class AuthenticationError(ChainlabError, PermissionError):
+    """No API key, or one that is unknown or revoked (HTTP 401)."""
+
+
+class Forbidden(ChainlabError, PermissionError):
+    """The API key's role may not use this route (HTTP 403)."""
+
+
+class PayloadTooLarge(ChainlabError, ValueError):
+    """The request body is larger than the server accepts (HTTP 413)."""
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: ``errors`` lists each bad field when there are several."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    instance: str = ""
+    errors: list[dict] | None = None
+
+
+#: (error class, status, problem type slug), most specific first
+_MAP: list[tuple[type[Exception], int, str]] = [
+    (AuthenticationError, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
+    (PayloadTooLarge, 413, "payload-too-large"),
+    (IdempotencyKeyReused, 422, "idempotency-key-reused"),
+    (ValidationError, 422, "validation-error"),
+    (NotFoundError, 404, "not-found"),
+    (AppendOnlyError, 409, "append-only"),
+    (ConflictError, 409, "conflict"),
+    (SchemaError, 503, "schema-missing"),
+    (ChainlabError, 400, "bad-request"),
+]
+
+#: responses every route may give, for the OpenAPI document
+PROBLEM_RESPONSES = {code: {"model": Problem, "content": {MEDIA_TYPE: {}},
+                            "description": HTTPStatus(code).phrase}
+                     for code in (401, 403, 413, 422)}
+
+
+def problem(status: int, detail: str = "", *, slug: str | None = None, instance: str = "",
+            errors: list[dict] | None = None, headers: dict | None = None) -> JSONResponse:
+    body = {"type": f"urn:chainlab:problem:{slug}" if slug else "about:blank",
+            "title": HTTPStatus(status).phrase, "status": status, "detail": detail,
+            "instance": instance}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _issues(e: ValidationError) -> list[dict]:
+    return [{"where": i.file, "row": i.row, "field": i.column, "message": i.message}
+            for i in e.issues]
+
+
+async def chainlab_error(request: Request, e: ChainlabError) -> JSONResponse:
+    status, slug = next((s, g) for cls, s, g in _MAP if isinstance(e, cls))
+    headers = {"WWW-Authenticate": 'Bearer realm="chainlab"'} if status == 401 else None
+    errors = _issues(e) if isinstance(e, ValidationError) and len(e.issues) > 1 else None
+    return problem(status, str(e), slug=slug, instance=request.url.path, errors=errors,
+                   headers=headers)
+
+
+async def request_validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
+    errors = [{"where": ".".join(str(p) for p in err.get("loc", ())),
+               "message": err.get("msg", ""), "type": err.get("type", "")}
+              for err in e.errors()]
+    first = errors[0] if errors else {"where": "", "message": "invalid request"}
+    detail = f"{first['where']}: {first['message']}" + (
+        f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+    return problem(422, detail, slug="validation-error", instance=request.url.path,
+                   errors=errors)
+
+
+async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
+    detail = e.detail if isinstance(e.detail, str) else HTTPStatus(e.status_code).phrase
+    return problem(e.status_code, detail, instance=request.url.path,
+                   headers=getattr(e, "headers", None))
+
+
+async def database_unavailable(request: Request, e: sa.exc.OperationalError) -> JSONResponse:
+    return problem(503, "the ledger database is unavailable; try again shortly",
+                   slug="database-unavailable", instance=request.url.path,
+                   headers={"Retry-After": "1"})
+
+
+async def unexpected(request: Request, e: Exception) -> JSONResponse:
+    return problem(500, "an unexpected error; it has been logged by the server",
+                   instance=request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem+json handlers on ``app``."""
+    app.add_exception_handler(ChainlabError, chainlab_error)
+    app.add_exception_handler(RequestValidationError, request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(sa.exc.OperationalError, database_unavailable)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,145 @@
+"""``/v1/plans`` (versions, the current one, their orders as JSON pages or CSV, publishing) and
+``/v1/orders/{number}`` (an order of the current plan and its status)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Iterator
+
+import pandas as pd
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
+from api.problems import PROBLEM_RESPONSES
+from api.routes import DecimalRoute
+from api.schemas import OrderPage, OrderStatusChange, Plan, PlanCreate, PlannedOrder, Published
+from ledger import ORDER_COLUMNS, KeyInfo, Ledger, OrderFilter, OrderStatus, OrderType, Role
+from ledger.orders import ORDER_FIELDS, decode_cursor
+
+router = APIRouter(prefix="/v1", tags=["plans"], route_class=DecimalRoute,
+                   responses=PROBLEM_RESPONSES)
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+Reader = Annotated[KeyInfo, Depends(require(Role.ERP, Role.PLANNER))]
+Planner = Annotated[KeyInfo, Depends(require(Role.PLANNER))]
+PlanRef = Annotated[str, Path(pattern=r"^(current|[0-9]{1,12})$",
+                              description="a plan version id, or `current`")]
+
+
+@router.get("/plans", response_model=list[Plan])
+def list_plans(led: LedgerDep, _: Reader,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+               before: Annotated[int | None, Query(ge=1)] = None):
+    """Published plan versions, newest first (``before`` an id for the next page)."""
+    return [Plan.model_validate(p, from_attributes=True)
+            for p in led.plans(limit=limit, before=before)]
+
+
+@router.get("/plans/{plan_ref}", response_model=Plan)
+def get_plan(led: LedgerDep, _: Reader, plan_ref: PlanRef):
+    """A plan version, or the current one (404 before the first publish)."""
+    return Plan.model_validate(led.plan(_plan_id(plan_ref)), from_attributes=True)
+
+
+@router.get("/plans/{plan_ref}/orders", response_model=OrderPage,
+            responses={200: {"content": {"text/csv": {}},
+                             "description": "a page of orders, or with `Accept: text/csv` "
+                                            "every matching order as CSV"}})
+def list_orders(request: Request, led: LedgerDep, _: Reader, plan_ref: PlanRef,
+                type: OrderType | None = None,
+                product: Annotated[str | None, Query(max_length=64)] = None,
+                from_site: Annotated[str | None, Query(max_length=64)] = None,
+                to_site: Annotated[str | None, Query(max_length=64)] = None,
+                status: OrderStatus | None = None,
+                release_from: dt.date | None = None, release_to: dt.date | None = None,
+                due_from: dt.date | None = None, due_to: dt.date | None = None,
+                cursor: Annotated[str | None, Query(max_length=100)] = None,
+                limit: Annotated[int | None, Query(ge=1)] = None):
+    """The orders of a plan version in number order, filtered, one page at a time
+    (``next_cursor``). A cursor keeps to the version of its first page even when ``current``
+    moves on. With ``Accept: text/csv``: every matching order as CSV (no paging)."""
+    settings = request.app.state.settings
+    filters = OrderFilter(type=type, product=product, from_site=from_site, to_site=to_site,
+                          status=status, release_from=release_from, release_to=release_to,
+                          due_from=due_from, due_to=due_to)
+    plan_id = _plan_id(plan_ref)
+    if plan_id is None and cursor:
+        plan_id = decode_cursor(cursor)[0]
+    if "text/csv" in request.headers.get("accept", ""):
+        plan = led.plan(plan_id)
+        return StreamingResponse(_csv(led, plan.id, filters), media_type="text/csv",
+                                 headers={"Content-Disposition":
+                                          f'attachment; filename="plan-{plan.id}-orders.csv"'})
+    limit = min(limit or settings.page_size, settings.max_page_size)
+    page = led.orders(plan_id, filters, cursor=cursor, limit=limit)
+    return OrderPage(plan_version_id=page.plan_version_id,
+                     orders=[PlannedOrder.model_validate(o, from_attributes=True)
+                             for o in page.orders], next_cursor=page.next_cursor)
+
+
+def _csv(led: Ledger, plan_id: int, filters: OrderFilter) -> Iterator[str]:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(ORDER_FIELDS)
+    n = 0
+    for o in led.iter_orders(plan_id, filters):
+        w.writerow([o.number, o.plan_version_id, o.type.value, o.product, o.from_site,
+                    o.to_site, format(o.quantity.normalize(), "f"), o.release_date.isoformat(),
+                    o.due_date.isoformat(), o.status.value,
+                    "" if o.carried_from is None else o.carried_from])
+        n += 1
+        if n % 2000 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+@router.post("/plans", status_code=201, response_model=Published,
+             responses={200: {"model": Published,
+                              "description": "that plan was already the current one"}})
+def publish_plan(response: Response, led: LedgerDep, key: Planner,
+                 body: Annotated[PlanCreate, Body()],
+                 idempotency_key: IdempotencyKeyHeader = None):
+    """Publish a plan's orders as the new current version, in one transaction (201); the plan
+    that is already current gives its version back (200). Firm and released orders of the
+    current version are carried over. ``sites`` and ``products`` update the master data."""
+    orders = pd.DataFrame([o.model_dump() for o in body.orders],
+                          columns=ORDER_COLUMNS)
+    orders["type"] = [t.value for t in orders["type"]]
+    orders["quantity"] = orders["quantity"].astype(float)
+    sites = pd.DataFrame([s.model_dump() for s in body.sites]) if body.sites else None
+    products = (pd.DataFrame([p.model_dump() for p in body.products])
+                if body.products else None)
+    payload = body.model_dump(mode="json")
+    result = led.publish_orders(orders, name=body.name, sites=sites, products=products,
+                                source=f"api:{key.principal}",
+                                idempotency=idempotency(key, idempotency_key, "plans", payload))
+    if not result.created:
+        response.status_code = 200
+    return Published(**result.as_dict())
+
+
+@router.get("/orders/{number}", response_model=PlannedOrder, tags=["orders"])
+def get_order(led: LedgerDep, _: Reader, number: Annotated[int, Path(ge=1)]):
+    """Order ``number`` in the current plan."""
+    return PlannedOrder.model_validate(led.order(number), from_attributes=True)
+
+
+@router.post("/orders/{number}/status", response_model=PlannedOrder, tags=["orders"])
+def set_order_status(led: LedgerDep, key: Reader, number: Annotated[int, Path(ge=1)],
+                     body: Annotated[OrderStatusChange, Body()],
+                     idempotency_key: IdempotencyKeyHeader = None):
+    """Move an order of the current plan forward (planned -> firm -> released -> closed; 409
+    backwards). Firm and released orders survive republishing."""
+    o = led.set_order_status(number, body.status, actor=key.principal,
+                             idempotency=idempotency(key, idempotency_key,
+                                                     f"order-status:{number}",
+                                                     body.model_dump(mode="json")))
+    return PlannedOrder.model_validate(o, from_attributes=True)
+
+
+def _plan_id(ref: str) -> int | None:
+    return None if ref == "current" else int(ref)

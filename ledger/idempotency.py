@@ -1,0 +1,83 @@
+"""Idempotent writes: the first answer to a write made with an ``Idempotency-Key`` is stored in
+the write's own transaction; a retry with the same key and request gets that answer back and
+writes nothing, a retry with the same key and another request is refused.
+
+Keys are scoped by principal (who asks), so two clients cannot collide on a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ledger.errors import IdempotencyKeyReused
+from ledger.tables import IdempotencyRecord, utcnow
+from models.errors import ValidationError
+
+RECORDS = IdempotencyRecord.__table__
+MAX_KEY = 255
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """Who asks (``principal``), their ``key``, what for (``operation``) and a hash of the
+    request (:func:`request_hash`)."""
+
+    principal: str
+    key: str
+    operation: str
+    request_hash: str
+
+    def __post_init__(self):
+        if not self.key or len(self.key) > MAX_KEY or not self.key.isprintable():
+            raise ValidationError(f"Idempotency-Key must be 1 to {MAX_KEY} printable characters")
+
+
+def request_hash(payload: Any) -> str:
+    """SHA-256 of the canonical JSON of a request."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run(engine: Engine, idem: Idempotency | None, work: Callable[[Connection], Any]
+        ) -> tuple[Any, bool]:
+    """``work(conn)`` in a write transaction, at most once per key. ``work`` returns a
+    JSON-able answer; returns (answer, replayed). A concurrent request with the same key that
+    commits first wins: its answer is returned and this one's writes are rolled back."""
+    if idem is None:
+        with engine.begin() as conn:
+            return work(conn), False
+    try:
+        with engine.begin() as conn:
+            found = _find(conn, idem)
+            if found is not None:
+                return found, True
+            answer = work(conn)
+            conn.execute(RECORDS.insert().values(
+                principal=idem.principal, key=idem.key, operation=idem.operation,
+                request_hash=idem.request_hash, response=json.dumps(answer, default=str),
+                created_at=utcnow()))
+            return answer, False
+    except sa.exc.IntegrityError:
+        with engine.connect() as conn:
+            found = _find(conn, idem)
+        if found is None:
+            raise
+        return found, True
+
+
+def _find(conn: Connection, idem: Idempotency):
+    r = conn.execute(sa.select(RECORDS.c.operation, RECORDS.c.request_hash, RECORDS.c.response)
+                     .where(RECORDS.c.principal == idem.principal,
+                            RECORDS.c.key == idem.key)).first()
+    if r is None:
+        return None
+    if (r.operation, r.request_hash) != (idem.operation, idem.request_hash):
+        raise IdempotencyKeyReused(f"Idempotency-Key {idem.key!r} was used before for a "
+                                   f"different request; use a new key for a new request")
+    return json.loads(r.response)

@@ -1,0 +1,351 @@
+"""Stock moves and their double-entry postings; on-hand and the trial balance.
+
+Every function takes a SQLAlchemy ``Connection`` inside a transaction (see :class:`ledger.Ledger`
+for the ones that open their own), so a list of moves and an idempotency record commit together
+or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger import accounts
+from ledger.errors import ConflictError, NotFoundError, ValidationError
+from ledger.tables import (Account, Item, JournalEntry, JournalLine, Location, StockMove,
+                           utcnow)
+from ledger.types import QUANTUM, MoveType, quantize
+from models.errors import Issue
+
+MOVES = StockMove.__table__
+ENTRIES = JournalEntry.__table__
+LINES = JournalLine.__table__
+ITEMS = Item.__table__
+LOCATIONS = Location.__table__
+ACCOUNTS = Account.__table__
+
+#: largest quantity or amount the ledger holds (NUMERIC(20, 6); SQLite micro-units)
+MAX_AMOUNT = Decimal("9e12")
+
+
+@dataclass(frozen=True)
+class MoveIn:
+    """A stock move to post. ``quantity`` > 0 in the product's unit; for an adjustment it is
+    signed (+ found, - lost). ``order_number`` optionally names the planned order it executes."""
+
+    type: MoveType
+    site: str
+    product: str
+    quantity: Decimal
+    date: dt.date
+    reference: str = ""
+    order_number: int | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "type", MoveType(self.type))
+
+
+@dataclass(frozen=True)
+class Move:
+    """A posted move: ``delta`` is its effect on on-hand, ``value`` = |delta| x ``unit_cost``
+    the amount of its journal entry ``entry_id``; ``reverses`` names the move it corrects."""
+
+    id: int
+    type: MoveType
+    site: str
+    product: str
+    quantity: Decimal
+    delta: Decimal
+    date: dt.date
+    reference: str
+    order_number: int | None
+    unit_cost: Decimal
+    value: Decimal
+    entry_id: int
+    reverses: int | None
+    created_at: dt.datetime
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "type": self.type.value, "site": self.site,
+                "product": self.product, "quantity": self.quantity, "delta": self.delta,
+                "date": self.date, "reference": self.reference,
+                "order_number": self.order_number, "unit_cost": self.unit_cost,
+                "value": self.value, "entry_id": self.entry_id, "reverses": self.reverses,
+                "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
+class Balance:
+    """On-hand of a product at a site (the sum of its moves) and its value at standard cost."""
+
+    site: str
+    product: str
+    on_hand: Decimal
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    account: str
+    name: str
+    kind: str
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        """Debit minus credit."""
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    """Every account's debits and credits; ``balanced`` when they sum to the same total."""
+
+    accounts: list[AccountBalance] = field(default_factory=list)
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((a.debit for a in self.accounts), Decimal(0))
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((a.credit for a in self.accounts), Decimal(0))
+
+    @property
+    def balanced(self) -> bool:
+        return self.total_debit == self.total_credit
+
+    def balance(self, account: str) -> Decimal:
+        return next((a.balance for a in self.accounts if a.account == account), Decimal(0))
+
+
+# ------------------------------------------------------------------ posting
+
+def post_moves(conn: Connection, moves: Sequence[MoveIn], *, actor: str = "") -> list[Move]:
+    """Post ``moves`` (all or none): validate them against the master data, write each with a
+    balanced journal entry at standard cost, and return them as posted, in order.
+
+    Raises :class:`ValidationError` naming each bad move (``moves[i]``), its field and the fix.
+    """
+    if not moves:
+        raise ValidationError([Issue("moves", "no moves to post; send at least one")])
+    sites = {m.site for m in moves}
+    products = {m.product for m in moves}
+    kinds = dict(conn.execute(sa.select(LOCATIONS.c.id, LOCATIONS.c.kind)
+                              .where(LOCATIONS.c.id.in_(sites))).all())
+    costs = dict(conn.execute(sa.select(ITEMS.c.id, ITEMS.c.standard_cost)
+                              .where(ITEMS.c.id.in_(products))).all())
+    issues: list[Issue] = []
+    deltas = []
+    for i, m in enumerate(moves):
+        deltas.append(_check(m, f"moves[{i}]" if len(moves) > 1 else "move", kinds, costs,
+                             issues))
+    if issues:
+        raise ValidationError(issues)
+    return _write(conn, [(m, d, costs[m.product], None) for m, d in zip(moves, deltas)], actor)
+
+
+def _check(m: MoveIn, where: str, kinds: dict, costs: dict, issues: list[Issue]) -> Decimal:
+    """The move's on-hand effect; appends what is wrong with it to ``issues``."""
+    kind = kinds.get(m.site)
+    if kind is None:
+        issues.append(Issue(where, f"site {m.site!r} is not a location of the ledger; publish a "
+                                   f"plan of its network first or fix the site id", column="site"))
+    elif kind not in accounts.STOCKING_KINDS:
+        issues.append(Issue(where, f"site {m.site!r} is a {kind}; stock is kept only at plants "
+                                   f"and DCs", column="site"))
+    elif m.type in (MoveType.PRODUCTION, MoveType.CONSUMPTION) and kind != "plant":
+        issues.append(Issue(where, f"{m.type.value} happens at plants; {m.site!r} is a {kind}",
+                            column="site"))
+    if m.product not in costs:
+        issues.append(Issue(where, f"product {m.product!r} is not an item of the ledger; publish "
+                                   f"a plan of its network first or fix the product id",
+                            column="product"))
+    try:
+        q = Decimal(m.quantity)
+        exact = q == q.quantize(QUANTUM)
+    except (InvalidOperation, TypeError, ValueError):
+        issues.append(Issue(where, f"quantity {m.quantity!r} is not a number", column="quantity"))
+        return Decimal(0)
+    if not q.is_finite() or abs(q) > MAX_AMOUNT:
+        issues.append(Issue(where, f"quantity {m.quantity} is out of range (|q| <= 9e12)",
+                            column="quantity"))
+        return Decimal(0)
+    if not exact:
+        issues.append(Issue(where, f"quantity {m.quantity} has more than 6 decimal places; "
+                                   f"round it", column="quantity"))
+    if m.type is MoveType.ADJUSTMENT:
+        if q == 0:
+            issues.append(Issue(where, "adjustment quantity must not be 0 (+ found, - lost)",
+                                column="quantity"))
+        return q
+    if q <= 0:
+        issues.append(Issue(where, f"quantity {m.quantity} must be > 0 for a {m.type.value}; "
+                                   f"to correct a move, reverse it", column="quantity"))
+    return q * m.type.sign
+
+
+def _write(conn: Connection, rows: list[tuple[MoveIn, Decimal, Decimal, int | None]],
+           actor: str) -> list[Move]:
+    """Insert moves, one journal entry each, and the entries' lines."""
+    now = utcnow()
+    values = [quantize(abs(delta) * cost) for _, delta, cost, _ in rows]
+    for (m, _, _, _), v in zip(rows, values):
+        if v > MAX_AMOUNT:
+            raise ValidationError(f"the value {v} of {m.type.value} of {m.product} at {m.site} "
+                                  f"exceeds the ledger's range (9e12); split the move")
+    entries = []
+    for m, delta, cost, rev in rows:
+        memo = f"{m.type.value} {abs(delta)} {m.product} at {m.site}"
+        if rev is not None:
+            memo = f"reversal of move {rev}: {memo}"
+        entries.append({"date": m.date, "kind": "move", "memo": memo[:500], "created_at": now})
+    entry_ids = _insert_returning_ids(conn, ENTRIES, entries)
+    params = [{"type": m.type.value, "site": m.site, "product": m.product,
+               "quantity": quantize(m.quantity), "delta": quantize(delta), "date": m.date,
+               "reference": m.reference or "", "order_number": m.order_number,
+               "unit_cost": cost, "value": v, "entry_id": e, "reverses": rev, "actor": actor,
+               "created_at": now}
+              for (m, delta, cost, rev), v, e in zip(rows, values, entry_ids)]
+    move_ids = _insert_returning_ids(conn, MOVES, params)
+    lines = [{"entry_id": e, "account": acc, "debit": dr, "credit": cr}
+             for (m, delta, _, _), v, e in zip(rows, values, entry_ids)
+             for acc, dr, cr in accounts.move_lines(m.type, m.site, delta, v)]
+    conn.execute(LINES.insert(), lines)
+    return [Move(id=i, type=MoveType(p["type"]), site=p["site"], product=p["product"],
+                 quantity=p["quantity"], delta=p["delta"], date=p["date"],
+                 reference=p["reference"], order_number=p["order_number"],
+                 unit_cost=quantize(p["unit_cost"]), value=p["value"], entry_id=p["entry_id"],
+                 reverses=p["reverses"], created_at=now)
+            for i, p in zip(move_ids, params)]
+
+
+def _insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) -> list[int]:
+    if len(rows) == 1:
+        return [conn.execute(table.insert().returning(table.c.id), rows[0]).scalar_one()]
+    res = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+    return list(res.scalars())
+
+
+def post_journal_entry(conn: Connection, date: dt.date, kind: str, memo: str,
+                       lines: Iterable[tuple[str, Decimal]]) -> int:
+    """Post one entry from (account, signed amount) pairs (+ debit, - credit); they must sum to
+    zero. Returns the entry's id."""
+    lines = [(a, quantize(x)) for a, x in lines if quantize(x) != 0]
+    total = sum((x for _, x in lines), Decimal(0))
+    if total != 0:
+        raise ValueError(f"unbalanced entry {memo!r}: debits - credits = {total}")
+    (entry_id,) = _insert_returning_ids(conn, ENTRIES, [{"date": date, "kind": kind,
+                                                         "memo": memo[:500],
+                                                         "created_at": utcnow()}])
+    if lines:
+        conn.execute(LINES.insert(), [{"entry_id": entry_id, "account": a,
+                                       "debit": max(x, Decimal(0)),
+                                       "credit": max(-x, Decimal(0))} for a, x in lines])
+    return entry_id
+
+
+def reverse_move(conn: Connection, move_id: int, *, date: dt.date | None = None,
+                 reference: str = "", actor: str = "") -> Move:
+    """Correct move ``move_id`` by posting its reversal (same type, opposite on-hand effect, at
+    today's standard cost); a move is reversed at most once and a reversal is not reversed."""
+    row = conn.execute(sa.select(MOVES).where(MOVES.c.id == move_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"stock move {move_id} does not exist")
+    if row["reverses"] is not None:
+        raise ConflictError(f"stock move {move_id} is itself the reversal of move "
+                            f"{row['reverses']}; post the move again instead")
+    done = conn.execute(sa.select(MOVES.c.id).where(MOVES.c.reverses == move_id)).scalar()
+    if done is not None:
+        raise ConflictError(f"stock move {move_id} was already reversed by move {done}")
+    cost = conn.execute(sa.select(ITEMS.c.standard_cost)
+                        .where(ITEMS.c.id == row["product"])).scalar_one()
+    m = MoveIn(type=MoveType(row["type"]), site=row["site"], product=row["product"],
+               quantity=row["quantity"], date=date or dt.date.today(),
+               reference=reference or f"reversal of {move_id}", order_number=row["order_number"])
+    try:
+        with conn.begin_nested():
+            return _write(conn, [(m, -row["delta"], cost, move_id)], actor)[0]
+    except sa.exc.IntegrityError:
+        raise ConflictError(f"stock move {move_id} was reversed by another request just now")
+
+
+# ------------------------------------------------------------------ reading
+
+def get_move(conn: Connection, move_id: int) -> Move:
+    row = conn.execute(sa.select(MOVES).where(MOVES.c.id == move_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"stock move {move_id} does not exist")
+    return _move(row)
+
+
+def list_moves(conn: Connection, *, site: str | None = None, product: str | None = None,
+               after: int | None = None, limit: int = 100) -> list[Move]:
+    """Moves in posting order (by id), after id ``after``, at most ``limit``."""
+    q = sa.select(MOVES).order_by(MOVES.c.id).limit(limit)
+    if site:
+        q = q.where(MOVES.c.site == site)
+    if product:
+        q = q.where(MOVES.c.product == product)
+    if after is not None:
+        q = q.where(MOVES.c.id > after)
+    return [_move(r) for r in conn.execute(q).mappings()]
+
+
+def _move(r) -> Move:
+    return Move(id=r["id"], type=MoveType(r["type"]), site=r["site"], product=r["product"],
+                quantity=r["quantity"], delta=r["delta"], date=r["date"],
+                reference=r["reference"], order_number=r["order_number"],
+                unit_cost=r["unit_cost"], value=r["value"], entry_id=r["entry_id"],
+                reverses=r["reverses"], created_at=r["created_at"])
+
+
+def inventory(conn: Connection, *, site: str | None = None, product: str | None = None
+              ) -> list[Balance]:
+    """On-hand by site and product: the sum of the moves' ``delta``, valued at standard cost;
+    sorted by site, product."""
+    on_hand = sa.func.sum(MOVES.c.delta).label("on_hand")
+    q = (sa.select(MOVES.c.site, MOVES.c.product, on_hand, ITEMS.c.standard_cost)
+         .join(ITEMS, ITEMS.c.id == MOVES.c.product)
+         .group_by(MOVES.c.site, MOVES.c.product, ITEMS.c.standard_cost)
+         .order_by(MOVES.c.site, MOVES.c.product))
+    if site:
+        q = q.where(MOVES.c.site == site)
+    if product:
+        q = q.where(MOVES.c.product == product)
+    return [Balance(r.site, r.product, quantize(r.on_hand),
+                    quantize(r.on_hand * r.standard_cost)) for r in conn.execute(q)]
+
+
+def trial_balance(conn: Connection) -> TrialBalance:
+    """Debits and credits of every account (also those without postings)."""
+    q = (sa.select(ACCOUNTS.c.code, ACCOUNTS.c.name, ACCOUNTS.c.kind,
+                   sa.func.coalesce(sa.func.sum(LINES.c.debit), 0).label("debit"),
+                   sa.func.coalesce(sa.func.sum(LINES.c.credit), 0).label("credit"))
+         .select_from(ACCOUNTS.outerjoin(LINES, LINES.c.account == ACCOUNTS.c.code))
+         .group_by(ACCOUNTS.c.code, ACCOUNTS.c.name, ACCOUNTS.c.kind)
+         .order_by(ACCOUNTS.c.code))
+    return TrialBalance([AccountBalance(r.code, r.name, r.kind, _dec(r.debit, conn),
+                                        _dec(r.credit, conn)) for r in conn.execute(q)])
+
+
+def _dec(x, conn) -> Decimal:
+    """A SUM that went through coalesce (which drops the column type): back to Decimal."""
+    if isinstance(x, Decimal):
+        return quantize(x)
+    if conn.dialect.name == "sqlite":
+        return Decimal(int(x)).scaleb(-6)
+    return quantize(x)
+
+
+def unbalanced_entries(conn: Connection) -> list[int]:
+    """Ids of journal entries whose debits and credits differ (none, in a sound ledger)."""
+    q = (sa.select(LINES.c.entry_id).group_by(LINES.c.entry_id)
+         .having(sa.func.sum(LINES.c.debit) != sa.func.sum(LINES.c.credit)))
+    return list(conn.execute(q).scalars())

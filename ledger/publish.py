@@ -1,0 +1,188 @@
+"""Publishing a plan: a new plan version with all its planned orders, made current in the same
+transaction.
+
+Readers see the previous version or the new one, never a mix: the orders, the version row and
+the switch of the current pointer commit together (a process killed half-way leaves nothing).
+Publishing the plan that is already current changes nothing (same content hash). Orders the ERP
+has firmed or released in the current version are carried into the new one with their numbers,
+and the new plan's orders with the same type, product, sites and due date are reduced by their
+quantity (the firm order already covers it), as MRP nets firm planned orders.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ledger.moves import ITEMS, LOCATIONS
+from ledger.orders import ORDERS, STATE, VERSIONS, _lock_state
+from ledger.planned import ORDER_COLUMNS
+from ledger.tables import utcnow
+from ledger.types import SCALE, OrderStatus
+from models.errors import Issue, ValidationError
+
+_INSERT_COLUMNS = ["plan_version_id", "number", "type", "product", "from_site", "to_site",
+                   "quantity", "release_date", "due_date", "status", "carried_from"]
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """``plan_version`` is current now; ``created`` is False when that plan already was (same
+    ``content_hash``). ``orders`` counts the version's orders, ``carried`` those kept from the
+    previous version (firm or released)."""
+
+    plan_version: int
+    orders: int
+    carried: int
+    created: bool
+    content_hash: str
+    previous: int | None
+
+    def as_dict(self) -> dict:
+        return {"plan_version": self.plan_version, "orders": self.orders,
+                "carried": self.carried, "created": self.created,
+                "content_hash": self.content_hash, "previous": self.previous}
+
+
+def publish_orders(conn: Connection, orders: pd.DataFrame, content_hash: str, *,
+                   name: str = "", network: str = "", source: str = "") -> PublishResult:
+    """Write ``orders`` (:data:`ledger.planned.ORDER_COLUMNS`) as a new current plan version,
+    inside the caller's transaction. Products and sites must be in the master data."""
+    current = _lock_state(conn, exclusive=True)
+    if current is not None:
+        cur = conn.execute(sa.select(VERSIONS.c.content_hash, VERSIONS.c.order_count,
+                                     VERSIONS.c.carried_count)
+                           .where(VERSIONS.c.id == current)).one()
+        if cur.content_hash == content_hash:
+            return PublishResult(current, cur.order_count, cur.carried_count, False,
+                                 content_hash, None)
+    orders = _checked(conn, orders)
+    carried = _carried(conn, current)
+    orders = _net(orders, carried)
+
+    n = len(orders)
+    first = conn.execute(STATE.update().where(STATE.c.id == 1)
+                         .values(next_order_number=STATE.c.next_order_number + n)
+                         .returning(STATE.c.next_order_number)).scalar_one() - n
+    total = n + len(carried)
+    plan_id = conn.execute(VERSIONS.insert().returning(VERSIONS.c.id).values(
+        name=name[:200], content_hash=content_hash, network=network[:200], source=source[:500],
+        previous_id=current, order_count=total, carried_count=len(carried),
+        created_at=utcnow())).scalar_one()
+
+    rows = pd.DataFrame({
+        "plan_version_id": plan_id, "number": np.arange(first, first + n, dtype=np.int64),
+        **{c: orders[c].to_numpy() for c in ORDER_COLUMNS},
+        "status": OrderStatus.PLANNED.value, "carried_from": None,
+    })
+    if len(carried):
+        keep = carried.assign(plan_version_id=plan_id)
+        rows = pd.concat([keep[_INSERT_COLUMNS], rows[_INSERT_COLUMNS]], ignore_index=True)
+    _bulk_insert(conn, rows[_INSERT_COLUMNS])
+    conn.execute(STATE.update().where(STATE.c.id == 1).values(current_plan_id=plan_id))
+    return PublishResult(plan_id, total, len(carried), True, content_hash, current)
+
+
+def _checked(conn: Connection, orders: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ORDER_COLUMNS if c not in orders.columns]
+    if missing:
+        raise ValidationError(f"planned orders lack column(s) {', '.join(missing)}")
+    orders = orders[ORDER_COLUMNS].reset_index(drop=True)
+    items = set(conn.execute(sa.select(ITEMS.c.id)).scalars())
+    sites = set(conn.execute(sa.select(LOCATIONS.c.id)).scalars())
+    issues = []
+    for col, known, what in (("product", items, "an item"), ("from_site", sites, "a location"),
+                             ("to_site", sites, "a location")):
+        bad = ~orders[col].isin(known)
+        for i in np.flatnonzero(bad.to_numpy())[:10]:
+            issues.append(Issue("orders", f"{col} {orders[col].iloc[i]!r} is not {what} of the "
+                                          f"ledger; publish with the plan's network (its sites "
+                                          f"and products become master data)",
+                                row=int(i), column=col))
+    q = pd.to_numeric(orders["quantity"], errors="coerce")
+    for i in np.flatnonzero((q.isna() | (q <= 0) | (q > 9e12)).to_numpy())[:10]:
+        issues.append(Issue("orders", f"quantity {orders['quantity'].iloc[i]} must be a number "
+                                      f"> 0", row=int(i), column="quantity"))
+    rel = pd.to_datetime(orders["release_date"], errors="coerce")
+    due = pd.to_datetime(orders["due_date"], errors="coerce")
+    for i in np.flatnonzero((rel.isna() | due.isna() | (rel > due)).to_numpy())[:10]:
+        issues.append(Issue("orders", f"release_date {orders['release_date'].iloc[i]} and "
+                                      f"due_date {orders['due_date'].iloc[i]} must be dates with "
+                                      f"release <= due", row=int(i), column="due_date"))
+    if issues:
+        raise ValidationError(issues)
+    orders["quantity"] = q.round(SCALE)
+    orders["release_date"], orders["due_date"] = rel.dt.date, due.dt.date
+    return orders
+
+
+def _carried(conn: Connection, current: int | None) -> pd.DataFrame:
+    """The current version's firm and released orders, as rows to insert."""
+    if current is None:
+        return pd.DataFrame(columns=_INSERT_COLUMNS)
+    keep = [s.value for s in OrderStatus if s.carried]
+    rows = conn.execute(sa.select(*[ORDERS.c[c] for c in _INSERT_COLUMNS])
+                        .where(ORDERS.c.plan_version_id == current, ORDERS.c.status.in_(keep))
+                        .order_by(ORDERS.c.number)).mappings().all()
+    df = pd.DataFrame(rows, columns=_INSERT_COLUMNS)
+    if len(df):
+        df["carried_from"] = [c if c is not None else current for c in df["carried_from"]]
+        df["quantity"] = df["quantity"].astype(float)
+    return df
+
+
+def _net(orders: pd.DataFrame, carried: pd.DataFrame) -> pd.DataFrame:
+    """New orders less the carried quantity of the same type, product, sites and due date."""
+    if not len(carried) or not len(orders):
+        return orders
+    key = ["type", "product", "from_site", "to_site", "due_date"]
+    firm = carried.groupby(key, as_index=False)["quantity"].sum().rename(
+        columns={"quantity": "firm"})
+    out = orders.merge(firm, on=key, how="left")
+    # one firm quantity per key: spend it on that key's orders in their order
+    out["firm"] = out["firm"].fillna(0.0)
+    before = out.groupby(key, sort=False)["quantity"].cumsum() - out["quantity"]
+    out["quantity"] = (out["quantity"] - (out["firm"] - before).clip(lower=0)).clip(lower=0)
+    out["quantity"] = out["quantity"].round(SCALE)
+    return out[out["quantity"] > 0][ORDER_COLUMNS].reset_index(drop=True)
+
+
+def _bulk_insert(conn: Connection, rows: pd.DataFrame) -> None:
+    """Insert the orders fast, inside the caller's transaction: COPY on PostgreSQL, one
+    executemany on SQLite (quantities as micro-units, see :class:`ledger.types.Fixed`)."""
+    if not len(rows):
+        return
+    rows = rows.assign(carried_from=pd.array(rows["carried_from"].astype(float), dtype="Int64"),
+                       number=rows["number"].astype(np.int64),
+                       quantity=rows["quantity"].astype(float))
+    if conn.dialect.name == "postgresql":
+        buf = io.StringIO()
+        rows.to_csv(buf, index=False, header=False, float_format=f"%.{SCALE}f",
+                    lineterminator="\n")
+        raw = conn.connection.driver_connection
+        cols = ", ".join(_INSERT_COLUMNS)
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY planned_orders ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
+                cp.write(buf.getvalue())
+        return
+    if conn.dialect.name == "sqlite":
+        out = rows.copy()
+        out["quantity"] = np.rint(out["quantity"].to_numpy(dtype=float) * 10**SCALE).astype(
+            np.int64)
+        for c in ("release_date", "due_date"):
+            out[c] = [d.isoformat() for d in out[c]]
+        out["carried_from"] = [None if pd.isna(c) else int(c) for c in out["carried_from"]]
+        out["number"] = [int(x) for x in out["number"]]
+        out["plan_version_id"] = [int(x) for x in out["plan_version_id"]]
+        out["quantity"] = [int(x) for x in out["quantity"]]
+        data = list(out.itertuples(index=False, name=None))
+        sql = (f"INSERT INTO planned_orders ({', '.join(_INSERT_COLUMNS)}) "
+               f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})")
+        conn.exec_driver_sql(sql, data)
+        return
+    conn.execute(ORDERS.insert(), rows.to_dict("records"))

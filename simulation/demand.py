@@ -1,0 +1,177 @@
+"""Customer demand for the simulation: daily quantities per customer x product (a *stream*).
+
+Two sources behind one small interface (:class:`DemandSource`):
+
+- :class:`TableDemand` samples the network's ``demand.csv``: each row gives the mean (``quantity``)
+  and ``sd`` of one bucket's demand and its ``distribution``. Demand arrives daily: a bucket of
+  ``d`` days is ``d`` independent daily draws whose sum has the row's distribution exactly
+  (normal: N(mu/d, sigma^2/d) each; Poisson: Poisson(mu/d); gamma: shape k/d, same scale;
+  fixed: mu/d). Normal draws below zero count as zero (negligible when mu/sigma > 3).
+- :class:`ScenarioDemand` takes joint scenarios from a CRM demand model (anything with
+  ``sample(n, seed)``, see :class:`DemandModel`): replication r uses scenario r, each bucket's
+  quantity spread evenly over its days.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from models import Network, ValidationError
+from models.errors import Issue
+from simulation.streams import DEMAND, entity_rng
+
+
+@runtime_checkable
+class DemandModel(Protocol):
+    """A CRM demand model (``models.crm``): joint demand scenarios.
+
+    ``sample(n, seed)`` returns a DataFrame with columns ``customer``, ``product``, ``quantity``,
+    ``period`` (or ``date``) and a scenario column (``scenario``, ``sample``, ``draw`` or
+    ``replication``, numbered 0..n-1), as columns or index levels."""
+
+    def sample(self, n: int, seed) -> pd.DataFrame: ...
+
+
+class DemandSource(Protocol):
+    """What the simulation asks of demand."""
+
+    #: (customer, product) of each stream, in a fixed order
+    pairs: list[tuple[str, str]]
+
+    def daily(self, rep: np.random.SeedSequence, index: int, days: int) -> np.ndarray:
+        """Demand of replication ``index`` (its stream ``rep``), shape (streams, days)."""
+
+
+class TableDemand:
+    """Samples ``net.demand`` (see the module docstring)."""
+
+    def __init__(self, net: Network):
+        cal = net.calendar
+        self.bucket_days = cal.days
+        self.periods = cal.periods
+        d = net.demand
+        if d.empty:
+            self.pairs = []
+            self.params = {k: np.zeros((0, cal.periods)) for k in _PARAMS}
+            return
+        period = cal.period_of(d["date"])
+        inside = (period >= 0) & (period < cal.periods)
+        d = d.loc[inside].assign(period=period[inside])
+        keys = list(zip(d["customer"], d["product"]))
+        self.pairs = sorted(set(keys))
+        row_of = {k: i for i, k in enumerate(self.pairs)}
+        m = np.array([row_of[k] for k in keys], dtype=np.int64)
+        t = d["period"].to_numpy(dtype=np.int64)
+        q = d["quantity"].to_numpy(dtype=float)
+        sd = np.nan_to_num(d["sd"].to_numpy(dtype=float))
+        dist = d["distribution"].to_numpy()
+        shape = (len(self.pairs), cal.periods)
+        p = {k: np.zeros(shape) for k in _PARAMS}
+        for name, mask in (("fixed", (dist == "fixed") | ((dist == "normal") & (sd == 0))),
+                           ("normal", (dist == "normal") & (sd > 0)),
+                           ("poisson", dist == "poisson"), ("gamma", dist == "gamma")):
+            np.add.at(p[f"{name}_mean"], (m[mask], t[mask]), q[mask])
+            if name in ("normal", "gamma"):
+                np.add.at(p[f"{name}_var"], (m[mask], t[mask]), sd[mask] ** 2)
+        bad = (dist == "gamma") & ((q <= 0) | (sd <= 0))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValidationError([Issue(
+                "demand.csv", f"{keys[i][0]}/{keys[i][1]}: a gamma demand needs quantity > 0 "
+                              f"and sd > 0 (got {q[i]:g}, {sd[i]:g})",
+                row=int(net.rows["demand"][d.index[i]]) if "demand" in net.rows else None,
+                column="sd")])
+        self.params = p
+
+    def mean(self) -> np.ndarray:
+        """Expected demand per stream and period, shape (streams, periods)."""
+        p = self.params
+        return p["fixed_mean"] + p["normal_mean"] + p["poisson_mean"] + p["gamma_mean"]
+
+    def daily(self, rep: np.random.SeedSequence, index: int, days: int) -> np.ndarray:
+        p, d = self.params, self.bucket_days
+        out = np.zeros((len(self.pairs), days))
+        t = np.minimum(np.arange(days) // d, self.periods - 1)
+        for m, (c, prod) in enumerate(self.pairs):
+            rng = entity_rng(rep, DEMAND, f"{c}\x1f{prod}")
+            x = p["fixed_mean"][m, t] / d
+            nm, nv = p["normal_mean"][m, t] / d, p["normal_var"][m, t] / d
+            z = rng.standard_normal(days)
+            x = x + np.maximum(0.0, nm + np.sqrt(nv) * z)
+            pm = p["poisson_mean"][m, t] / d
+            if pm.any():
+                x = x + rng.poisson(pm)
+            gm, gv = p["gamma_mean"][m, t], p["gamma_var"][m, t]
+            if gm.any():
+                on = gm > 0
+                shape = np.where(on, gm ** 2 / np.where(gv > 0, gv, 1.0), 1.0) / d
+                scale = np.where(on, gv / np.where(on, gm, 1.0), 1.0)
+                x = x + np.where(on, rng.gamma(shape, scale), 0.0)
+            out[m] = x
+        return out
+
+
+_PARAMS = ("fixed_mean", "normal_mean", "normal_var", "poisson_mean", "gamma_mean", "gamma_var")
+
+
+class ScenarioDemand:
+    """Joint scenarios of a :class:`DemandModel`: ``model.sample(n, seed)`` is called once; the
+    seed given is the simulation's root seed, so two scenarios simulated with the same seed see
+    the same demand draws (common random numbers)."""
+
+    _SCENARIO = ("scenario", "sample", "draw", "replication")
+
+    def __init__(self, model: DemandModel, net: Network, n: int, seed: int):
+        cal = net.calendar
+        self.bucket_days = cal.days
+        s = model.sample(n, seed)
+        if not isinstance(s, pd.DataFrame):
+            raise TypeError(f"{type(model).__name__}.sample() must return a DataFrame, "
+                            f"got {type(s).__name__}")
+        if any(name in s.index.names for name in (*self._SCENARIO, "customer", "period")):
+            s = s.reset_index()
+        col = next((c for c in self._SCENARIO if c in s.columns), None)
+        missing = [c for c in ("customer", "product", "quantity") if c not in s.columns]
+        if col is None:
+            missing.append("scenario")
+        if "period" not in s.columns and "date" not in s.columns:
+            missing.append("period or date")
+        if missing:
+            raise ValidationError(f"demand model sample lacks column(s) {', '.join(missing)}")
+        period = (s["period"].to_numpy(dtype=np.int64) if "period" in s.columns
+                  else cal.period_of(s["date"]))
+        scen = s[col].to_numpy(dtype=np.int64)
+        inside = (period >= 0) & (period < cal.periods) & (scen >= 0) & (scen < n)
+        s, period, scen = s[inside], period[inside], scen[inside]
+        keys = list(zip(s["customer"].astype(str), s["product"].astype(str)))
+        self.pairs = sorted(set(keys))
+        row_of = {k: i for i, k in enumerate(self.pairs)}
+        m = np.array([row_of[k] for k in keys], dtype=np.int64)
+        self.scenarios = np.zeros((n, len(self.pairs), cal.periods))
+        q = s["quantity"].to_numpy(dtype=float)
+        if (q < 0).any() or np.isnan(q).any():
+            raise ValidationError("demand model sample has negative or missing quantities")
+        np.add.at(self.scenarios, (scen, m, period), q)
+
+    def mean(self) -> np.ndarray:
+        return self.scenarios.mean(axis=0)
+
+    def daily(self, rep: np.random.SeedSequence, index: int, days: int) -> np.ndarray:
+        t = np.minimum(np.arange(days) // self.bucket_days, self.scenarios.shape[2] - 1)
+        return self.scenarios[index][:, t] / self.bucket_days
+
+
+def source_for(net: Network, demand, n: int, seed: int) -> DemandSource:
+    """The demand source for ``simulate``: None = ``net.demand``; a :class:`DemandModel`; or
+    any object that already is a :class:`DemandSource`."""
+    if demand is None:
+        return TableDemand(net)
+    if hasattr(demand, "daily") and hasattr(demand, "pairs"):
+        return demand
+    if isinstance(demand, DemandModel):
+        return ScenarioDemand(demand, net, n, seed)
+    raise TypeError(f"demand must be None, a demand model with sample(n, seed) or a "
+                    f"DemandSource; got {type(demand).__name__}")

@@ -1,0 +1,456 @@
+"""One replication as a SimPy model: stock points, lanes, lines and suppliers under daily demand.
+
+The clock counts days from the calendar start. Within day ``t`` events happen in this order,
+and every process below keeps to it:
+
+1. **receive** (t + 0): shipments due today arrive (at a site that is down they wait at the gate
+   until it is up again); received stock first fills what the stock point owes (customer
+   backorders and downstream orders, oldest first).
+2. **order** (t + 0.25 + level/1024): stock points due for review compute their inventory
+   position ``IP = on hand + on order - owed`` and order what their policy says from their
+   source; downstream stock points (lower level) review before their upstream, so an upstream
+   sees today's orders before its own review. In plan mode the plan's releases of the period
+   happen here on its first day instead. An order to an upstream stock point is served from its
+   stock at once (what it lacks is owed); a shipment that takes 0 days arrives at once.
+3. **supply** (t + 0.453125): suppliers with limited capacity release queued orders, oldest
+   first, within today's capacity; each leaves after the supplier's lead time.
+4. **produce** (t + 0.46875): each production line works today's hours on its jobs in order,
+   as far as hours and the components already delivered to the job allow; output goes into the
+   plant's stock point (and on to what it owes).
+5. **demand** (t + 0.5): each customer's demand of the day is filled from its stock point;
+   what stock cannot fill is backordered (or lost, as the options say).
+6. **cost** (t + 0.75): end-of-day stock and backlog are recorded; KPIs and costs are computed
+   from these records afterwards (:mod:`simulation.kpis`).
+
+Shipments to customers take the lane's transit time: a customer order line is on time in full
+(OTIF) when its last unit arrives by the requested date (order day + nominal transit +
+``order_lead_days``).
+
+Stock is a :class:`simpy.Container` per stock point; processes are plain generator functions
+that take the environment and what they work on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+import simpy
+
+from simulation.build import Buy, Make, SimModel, Transfer
+
+RECEIVE = 0.0
+ORDER = 0.25
+SUPPLY = 0.453125
+PRODUCE = 0.46875
+DEMAND = 0.5
+RECORD = 0.75
+#: quantities below this are zero (float noise of partial fills)
+EPS = 1e-9
+
+# kinds of order a stock point can owe
+TRANSFER, KIT, CUSTOMER = 0, 1, 2
+
+
+class World:
+    """The state of one replication: SimPy environment, stock, what is owed and on order,
+    random inputs (demand, transit days) and the records the KPIs are computed from."""
+
+    def __init__(self, model: SimModel, demand: np.ndarray, lead: np.ndarray, slack: int):
+        self.model = model
+        self.env = env = simpy.Environment()
+        D = self.days = model.days
+        N = len(model.nodes)
+        self.stock = [simpy.Container(env, init=n.on_hand) for n in model.nodes]
+        self.on_order = [0.0] * N
+        self.owed = [0.0] * N
+        self.cust_owed = [0.0] * N
+        self.backlog = [deque() for _ in range(N)]
+        self.site_of = [n.site_index for n in model.nodes]
+        self.product_of = [n.product for n in model.nodes]
+        self.down = [row.tolist() for row in model.down]
+        self.demand = demand.tolist()
+        self.lead = lead.tolist()
+        self.lane_cost = model.lanes["cost"].tolist()
+        self.nominal = model.lanes["nominal"].tolist()
+        self.stream_lane = model.streams["lane"].tolist()
+        self.stream_node = model.streams["node"].tolist()
+        self.slack = slack
+        sup = model.supplies
+        self.sup_cost = sup["unit_cost"].tolist()
+        self.sup_lead = sup["lead_days"].tolist()
+        self.sup_product = sup["product"].tolist()
+        # an unlimited supplier cut to 0 ships nothing (inf * 0 would be nan)
+        self.sup_cap = [np.where(scale == 0, 0.0, cap * scale).tolist() for cap, scale in
+                        zip(sup["cap_per_day"].to_numpy(), model.supply_scale)]
+        self.sup_queue = [deque() for _ in range(len(sup))]
+        self.sup_queued = [0.0] * len(sup)
+        self.jobs = [[] for _ in range(len(model.lines))]
+        # records
+        M = len(model.streams)
+        self.on_hand = np.zeros((N, D))
+        self.cust_backlog = np.zeros((N, D))
+        self.filled = [[0.0] * D for _ in range(M)]
+        self.lost = [[0.0] * D for _ in range(M)]
+        self.otif = [[0] * D for _ in range(M)]
+        self.stockout = [[0] * D for _ in range(N)]
+        self.transport = [0.0] * D
+        self.purchase = [0.0] * D
+        self.production = [0.0] * D
+        products = sorted({n.product for n in model.nodes} | set(model.streams["product"]))
+        self.flows = {k: dict.fromkeys(products, 0.0) for k in
+                      ("bought", "made", "consumed", "delivered", "in_transit", "wip")}
+
+    # ------------------------------------------------------------ moving goods
+
+    def take(self, n: int, q: float) -> None:
+        self.stock[n].get(q)
+
+    def ship(self, n: int, order: list, q: float, day: int) -> None:
+        """``q`` units taken from node ``n`` go to what ``order`` is for."""
+        kind = order[1]
+        p = self.product_of[n]
+        if kind == TRANSFER:
+            lane = order[3]
+            self.transport[day] += q * self.lane_cost[lane]
+            self.send(order[2], q, day + self.lead[lane][day], p)
+        elif kind == KIT:
+            job = order[2]
+            job[3][order[3]] += q
+            self.flows["wip"][p] += q
+        else:
+            m = order[2]
+            lane = self.stream_lane[m]
+            self.transport[day] += q * self.lane_cost[lane]
+            self.flows["delivered"][p] += q
+            self.cust_owed[n] -= q
+            if order[0] <= EPS and day + self.lead[lane][day] <= order[3]:
+                self.otif[m][order[4]] = 1
+
+    def send(self, to: int, q: float, arrive: int, product: str) -> None:
+        """Put ``q`` units in transit to node ``to``, arriving on day ``arrive``."""
+        self.flows["in_transit"][product] += q
+        if arrive < self.days:
+            self.env.process(transit(self.env, self, to, q, arrive))
+
+    def receive(self, n: int, q: float, day: int) -> None:
+        """``q`` units arrive at node ``n`` (from transit or production)."""
+        self.stock[n].put(q)
+        self.on_order[n] -= q
+        self.drain(n, day)
+
+    def drain(self, n: int, day: int) -> None:
+        """Fill what node ``n`` owes from its stock, oldest first."""
+        queue, stock = self.backlog[n], self.stock[n]
+        if self.down[self.site_of[n]][day]:
+            return
+        while queue and stock.level > EPS:
+            order = queue[0]
+            q = min(order[0], stock.level)
+            stock.get(q)
+            order[0] -= q
+            self.owed[n] -= q
+            if order[0] <= EPS:
+                order[0] = 0.0
+                queue.popleft()
+            self.ship(n, order, q, day)
+
+    def request(self, n: int, order: list, day: int) -> None:
+        """An order reaches node ``n``: served from stock at once, the rest owed."""
+        stock = self.stock[n]
+        if not self.backlog[n] and not self.down[self.site_of[n]][day] and stock.level > EPS:
+            q = min(order[0], stock.level)
+            stock.get(q)
+            order[0] -= q
+            if order[0] <= EPS:
+                order[0] = 0.0
+                self.ship(n, order, q, day)
+                return
+            self.ship(n, order, q, day)
+        self.backlog[n].append(order)
+        self.owed[n] += order[0]
+
+    def place(self, n: int, q: float, day: int) -> None:
+        """Node ``n`` orders ``q`` units from its source."""
+        src = self.model.nodes[n].source
+        self.on_order[n] += q
+        if isinstance(src, Transfer):
+            self.request(src.upstream, [q, TRANSFER, n, src.lane], day)
+        elif isinstance(src, Make):
+            self.start_job(n, src, q, day)
+        elif isinstance(src, Buy):
+            s, lane = src.supply, src.lane
+            if src.others and self.sup_queued[s] + q > self.sup_cap[s][day]:
+                s, lane = self.soonest(src, q, day)
+            self.buy(s, lane, n, q, day, self.sup_lead[s])
+
+    def soonest(self, src: Buy, q: float, day: int) -> tuple[int, int | None]:
+        """The cheapest offer with capacity left today for ``q`` more units; when every one is
+        booked, the offer expected to deliver first (queue / daily capacity + supplier lead
+        time + nominal transit days), cheapest first among equals."""
+        offers = ((src.supply, src.lane),) + src.others
+        best = None
+        for rank, (s, lane) in enumerate(offers):
+            cap = self.sup_cap[s][day]
+            if self.sup_queued[s] + q <= cap:
+                return s, lane
+            wait = (self.sup_queued[s] + q) / cap if cap > 0 else math.inf
+            eta = wait + self.sup_lead[s] + (self.nominal[lane] if lane is not None else 0)
+            if best is None or (eta, rank) < best[0]:
+                best = ((eta, rank), s, lane)
+        return best[1], best[2]
+
+    def start_job(self, n: int, src: Make, q: float, day: int) -> None:
+        job = [q, n, src, [0.0] * len(src.components)]
+        self.jobs[src.line].append(job)
+        for slot, (c, per) in enumerate(src.components):
+            self.request(c, [q * per, KIT, job, slot], day)
+
+    def buy(self, s: int, lane, to: int, q: float, day: int, delay: int) -> None:
+        cap = self.sup_cap[s]
+        if cap[day] == math.inf and not self.sup_queue[s]:
+            self.dispatch(s, lane, to, q, day, delay)
+        else:
+            self.sup_queue[s].append([q, lane, to, delay])
+            self.sup_queued[s] += q
+
+    def dispatch(self, s: int, lane, to: int, q: float, day: int, delay: int) -> None:
+        """Supplier ``s`` releases ``q`` units: they leave ``delay`` days later."""
+        p = self.sup_product[s]
+        self.purchase[day] += q * self.sup_cost[s]
+        self.flows["bought"][p] += q
+        depart = day + delay
+        if lane is None:
+            self.send(to, q, depart, p)
+            return
+        self.transport[day] += q * self.lane_cost[lane]
+        arrive = depart + self.lead[lane][depart] if depart < self.days else self.days
+        self.send(to, q, arrive, p)
+
+    # ------------------------------------------------------------ output
+
+    def records(self) -> dict:
+        m = self.model
+        end_owed = np.zeros(len(m.streams))
+        for queue in self.backlog:
+            for order in queue:
+                if order[1] == CUSTOMER:
+                    end_owed[order[2]] += order[0]
+        end_stock = {p: 0.0 for p in self.flows["bought"]}
+        for n, c in zip(m.nodes, self.stock):
+            end_stock[n.product] += c.level
+        return {
+            "on_hand": self.on_hand, "cust_backlog": self.cust_backlog,
+            "filled": np.array(self.filled), "lost": np.array(self.lost),
+            "otif": np.array(self.otif, dtype=bool), "stockout": np.array(self.stockout, bool),
+            "transport": np.array(self.transport), "purchase": np.array(self.purchase),
+            "production": np.array(self.production), "end_owed": end_owed,
+            "flows": self.flows | {"end_stock": end_stock},
+            "events": _events(self.env),
+        }
+
+
+def _events(env: simpy.Environment) -> int:
+    """Events scheduled so far (SimPy numbers them; the counter is internal)."""
+    eid = getattr(env, "_eid", None)
+    return int(next(eid)) if eid is not None else -1
+
+
+# ---------------------------------------------------------------- processes
+
+
+def transit(env, w: World, to: int, q: float, arrive: int):
+    """Goods on a lane: they arrive on day ``arrive``, or when the site reopens."""
+    yield env.timeout(max(0.0, arrive + RECEIVE - env.now))
+    down = w.down[w.site_of[to]]
+    day = arrive
+    while day < w.days and down[day]:
+        day += 1
+    if day >= w.days:
+        return
+    if day > arrive:
+        yield env.timeout(day + RECEIVE - env.now)
+    w.flows["in_transit"][w.product_of[to]] -= q
+    w.receive(to, q, day)
+
+
+def review(env, w: World, n: int):
+    """Node ``n`` reviews its position every ``review_days`` and orders per its policy."""
+    node = w.model.nodes[n]
+    policy, R = node.policy, node.policy.review_days
+    at = ORDER + node.level / 1024
+    stock, down = w.stock[n], w.down[node.site_index]
+    on_order, owed = w.on_order, w.owed
+    for day in range(0, w.days, R):
+        yield env.timeout(day + at - env.now)
+        if down[day]:
+            continue
+        q = policy.order(stock.level + on_order[n] - owed[n])
+        if q > EPS:
+            w.place(n, q, day)
+
+
+def sell(env, w: World, n: int, streams: list[int]):
+    """Customer demand at node ``n``: filled from stock, the rest backordered or lost."""
+    stock, down = w.stock[n], w.down[w.site_of[n]]
+    demand, filled, lost, otif = w.demand, w.filled, w.lost, w.otif
+    lanes = [w.stream_lane[m] for m in streams]
+    cost = [w.lane_cost[k] for k in lanes]
+    due = [w.nominal[k] + w.slack for k in lanes]
+    p = w.product_of[n]
+    backorder = w.model.backlog
+    for day in range(w.days):
+        yield env.timeout(day + DEMAND - env.now)
+        up = not down[day]
+        for i, m in enumerate(streams):
+            q = demand[m][day]
+            if q <= 0:
+                continue
+            level = stock.level if up else 0.0
+            f = q if q <= level else level
+            if f > EPS:
+                stock.get(f)
+                filled[m][day] = f
+                w.transport[day] += f * cost[i]
+                w.flows["delivered"][p] += f
+            else:
+                f = 0.0
+            short = q - f
+            if short > EPS:
+                w.stockout[n][day] = 1
+                if backorder:
+                    w.backlog[n].append([short, CUSTOMER, m, day + due[i], day])
+                    w.owed[n] += short
+                    w.cust_owed[n] += short
+                else:
+                    lost[m][day] = short
+            elif w.lead[lanes[i]][day] <= due[i]:
+                otif[m][day] = 1
+
+
+def line(env, w: World, k: int, hours: float):
+    """Production line ``k``: each day, ``hours`` of work on its jobs in order."""
+    jobs = w.jobs[k]
+    down = w.down[w.model.sites.index(w.model.lines.at[k, "plant"])]
+    for day in range(w.days):
+        yield env.timeout(day + PRODUCE - env.now)
+        if not jobs or down[day]:
+            continue
+        budget = hours
+        for job in list(jobs):
+            q, n, src, kit = job
+            hpu = src.hours_per_unit
+            if hpu > 0:
+                q = min(q, budget / hpu)
+            for slot, (c, per) in enumerate(src.components):
+                q = min(q, kit[slot] / per)
+            if q <= EPS:
+                continue
+            for slot, (c, per) in enumerate(src.components):
+                kit[slot] -= q * per
+                pc = w.product_of[c]
+                w.flows["wip"][pc] -= q * per
+                w.flows["consumed"][pc] += q * per
+            job[0] -= q
+            if job[0] <= EPS:
+                jobs.remove(job)
+            budget -= q * hpu
+            w.production[day] += q * src.unit_cost
+            w.flows["made"][w.product_of[n]] += q
+            w.receive(n, q, day)
+            if hpu > 0 and budget <= EPS:
+                break
+
+
+def supplier(env, w: World, s: int, site: int):
+    """A supplier with limited capacity: queued orders released oldest first each day."""
+    queue, cap, down = w.sup_queue[s], w.sup_cap[s], w.down[site]
+    for day in range(w.days):
+        yield env.timeout(day + SUPPLY - env.now)
+        if not queue or down[day]:
+            continue
+        left = cap[day]
+        while queue and left > EPS:
+            order = queue[0]
+            q = min(order[0], left)
+            order[0] -= q
+            left -= q
+            w.sup_queued[s] -= q
+            if order[0] <= EPS:
+                queue.popleft()
+            w.dispatch(s, order[1], order[2], q, day, order[3])
+
+
+def release_plan(env, w: World):
+    """Plan mode: on the first day of each period, the period's releases."""
+    for day in sorted(w.model.releases):
+        yield env.timeout(day + ORDER - env.now)
+        for rel in w.model.releases[day]:
+            if rel[0] == "make":
+                _, n, q = rel
+                w.on_order[n] += q
+                w.start_job(n, w.model.nodes[n].source, q, day)
+            elif rel[0] == "ship":
+                _, lane, frm, to, q = rel
+                w.on_order[to] += q
+                w.request(frm, [q, TRANSFER, to, lane], day)
+            else:
+                _, s, lane, to, q = rel
+                w.on_order[to] += q
+                w.buy(s, lane, to, q, day, 0)
+
+
+def reopen(env, w: World, site: int, nodes: list[int]):
+    """After an outage, the site's stock points fill what they came to owe."""
+    down = w.down[site]
+    for day in range(1, w.days):
+        if down[day - 1] and not down[day]:
+            yield env.timeout(day + RECEIVE - env.now)
+            for n in nodes:
+                w.drain(n, day)
+
+
+def record(env, w: World):
+    """End of day: stock and customer backlog of every node."""
+    N = len(w.stock)
+    for day in range(w.days):
+        yield env.timeout(day + RECORD - env.now)
+        for n in range(N):
+            w.on_hand[n, day] = w.stock[n].level
+            w.cust_backlog[n, day] = w.cust_owed[n]
+
+
+# ---------------------------------------------------------------- a replication
+
+
+def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: int = 0) -> dict:
+    """One replication with the given demand (streams x days) and transit days (lanes x days);
+    returns the records (see :meth:`World.records`)."""
+    w = World(model, demand, lead, order_lead_days)
+    env = w.env
+    by_node: dict[int, list[int]] = {}
+    for m, n in enumerate(w.stream_node):
+        by_node.setdefault(n, []).append(m)
+    for n, streams in sorted(by_node.items()):
+        env.process(sell(env, w, n, streams))
+    if model.replenishment.value == "policy":
+        order = sorted(range(len(model.nodes)), key=lambda i: (model.nodes[i].level, i))
+        for n in order:
+            if model.nodes[n].source is not None:
+                env.process(review(env, w, n))
+    else:
+        env.process(release_plan(env, w))
+    for k, h in enumerate(model.lines["hours_per_day"].tolist()):
+        env.process(line(env, w, k, h))
+    sup = model.supplies
+    for s in range(len(sup)):
+        if np.isfinite(sup.at[s, "cap_per_day"]) or (model.supply_scale[s] != 1).any():
+            env.process(supplier(env, w, s, model.sites.index(sup.at[s, "supplier"])))
+    for site in np.flatnonzero(model.down.any(axis=1)):
+        nodes = [i for i, n in enumerate(model.nodes) if n.site_index == site]
+        if nodes:
+            env.process(reopen(env, w, int(site), nodes))
+    env.process(record(env, w))
+    env.run(until=model.days)
+    return w.records()

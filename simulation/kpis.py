@@ -1,0 +1,174 @@
+"""KPIs computed from the records of a replication, and confidence intervals across replications.
+
+Every KPI counts days from ``warmup_days`` on (stock and orders still evolve during warm-up).
+Customer-facing figures are over all customer x product streams.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+
+#: name -> (unit, meaning); the order is the order of ``SimResult.kpis``
+KPIS: dict[str, tuple[str, str]] = {
+    "fill_rate": ("share", "units filled from stock on the day they were demanded / units "
+                           "demanded (type 2 service)"),
+    "otif": ("share", "order lines (a customer's demand of a product on a day) delivered in full "
+                      "by the requested date / order lines"),
+    "cycle_service_level": ("share", "review cycles of customer-facing stock points without a "
+                                     "stockout / cycles (type 1 service)"),
+    "backorders": ("units", "units owed to customers at the end of a day, averaged over days"),
+    "units_short": ("units", "units not filled on the day they were demanded"),
+    "lost_sales": ("units", "units lost (when unmet demand is lost)"),
+    "stockout_days": ("days", "days on which a customer-facing stock point could not fill all "
+                              "demand, summed over stock points"),
+    "avg_inventory": ("units", "units on hand at the end of a day over all stock points, "
+                               "averaged over days"),
+    "peak_inventory": ("units", "most units on hand at the end of any day, over all stock "
+                                "points"),
+    "demand": ("units", "units demanded"),
+    "holding_cost": ("currency", "holding cost of end-of-day stock"),
+    "transport_cost": ("currency", "lane cost of every unit shipped"),
+    "purchase_cost": ("currency", "supplier price of every unit bought"),
+    "production_cost": ("currency", "unit cost of every unit made"),
+    "backlog_cost": ("currency", "backlog cost per unit owed to customers per period"),
+    "lost_sales_cost": ("currency", "lost-sales cost of units lost and of units still owed at "
+                                    "the end"),
+    "fixed_cost": ("currency", "fixed cost of the open sites"),
+    "total_cost": ("currency", "sum of the costs above"),
+}
+
+#: per stock point (site x product), in ``SimResult.sites``
+SITE_KPIS = ("avg_inventory", "peak_inventory", "backorders", "stockout_days", "demand",
+             "fill_rate")
+
+
+def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
+    """KPIs, per-node figures, per-period series and the unit balance of one replication."""
+    D = model.days
+    w = min(warmup, D - 1)
+    nodes = model.nodes
+    N, M = len(nodes), len(model.streams)
+    prod = model.products
+    node_product = [n.product for n in nodes]
+    h = prod["holding"].reindex(node_product).to_numpy(dtype=float) if N else np.zeros(0)
+    b = prod["backlog"].reindex(node_product).to_numpy(dtype=float) if N else np.zeros(0)
+    stream_product = model.streams["product"].tolist()
+    lost_c = (prod["lost"].reindex(stream_product).to_numpy(dtype=float) if M
+              else np.zeros(0))
+
+    dem = demand[:, w:]
+    filled = rec["filled"][:, w:]
+    lost = rec["lost"][:, w:]
+    on_hand = rec["on_hand"][:, w:]
+    owed = rec["cust_backlog"][:, w:]
+    stockout = rec["stockout"][:, w:]
+    total_demand = float(dem.sum())
+    lines = dem > 0
+    n_lines = int(lines.sum())
+    stock_total = on_hand.sum(axis=0)
+
+    facing = sorted(set(model.streams["node"].tolist()))
+    cycles = cycles_out = 0
+    for n in facing:
+        R = nodes[n].policy.review_days
+        k = (D - w) // R
+        if k:
+            blocks = stockout[n, :k * R].reshape(k, R).any(axis=1)
+            cycles += k
+            cycles_out += int(blocks.sum())
+
+    k = {}
+    k["fill_rate"] = float(filled.sum()) / total_demand if total_demand > 0 else math.nan
+    k["otif"] = float(rec["otif"][:, w:][lines].sum()) / n_lines if n_lines else math.nan
+    k["cycle_service_level"] = 1.0 - cycles_out / cycles if cycles else math.nan
+    k["backorders"] = float(owed.sum(axis=0).mean()) if N else 0.0
+    k["units_short"] = float((dem - filled).sum())
+    k["lost_sales"] = float(lost.sum())
+    k["stockout_days"] = float(stockout[facing].sum()) if facing else 0.0
+    k["avg_inventory"] = float(stock_total.mean()) if N else 0.0
+    k["peak_inventory"] = float(stock_total.max()) if N else 0.0
+    k["demand"] = total_demand
+    k["holding_cost"] = float(h @ on_hand.sum(axis=1)) if N else 0.0
+    k["transport_cost"] = float(rec["transport"][w:].sum())
+    k["purchase_cost"] = float(rec["purchase"][w:].sum())
+    k["production_cost"] = float(rec["production"][w:].sum())
+    k["backlog_cost"] = float(b @ owed.sum(axis=1)) if N else 0.0
+    k["lost_sales_cost"] = float(lost_c @ (lost.sum(axis=1) + rec["end_owed"])) if M else 0.0
+    k["fixed_cost"] = model.fixed_cost_per_day * (D - w)
+    k["total_cost"] = sum(k[c] for c in ("holding_cost", "transport_cost", "purchase_cost",
+                                         "production_cost", "backlog_cost", "lost_sales_cost",
+                                         "fixed_cost"))
+
+    node_demand = np.zeros(N)
+    node_filled = np.zeros(N)
+    sn = model.streams["node"].to_numpy(dtype=np.int64)
+    np.add.at(node_demand, sn, dem.sum(axis=1))
+    np.add.at(node_filled, sn, filled.sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        node_fill = np.where(node_demand > 0, node_filled / node_demand, np.nan)
+    sites = {
+        "avg_inventory": on_hand.mean(axis=1), "peak_inventory": on_hand.max(axis=1),
+        "backorders": owed.mean(axis=1), "stockout_days": stockout.sum(axis=1).astype(float),
+        "demand": node_demand, "fill_rate": node_fill,
+    }
+
+    d = model.bucket_days
+    ends = np.arange(model.periods) * d + d - 1
+    per = np.arange(D) // d
+    period_demand = np.zeros(model.periods)
+    period_filled = np.zeros(model.periods)
+    np.add.at(period_demand, per, demand.sum(axis=0))
+    np.add.at(period_filled, per, rec["filled"].sum(axis=0))
+    series = {"inventory": rec["on_hand"][:, ends], "backlog": rec["cust_backlog"][:, ends],
+              "demand": period_demand, "filled": period_filled}
+
+    f = rec["flows"]
+    products = sorted(f["end_stock"])
+    initial = {p: 0.0 for p in products}
+    for n in nodes:
+        initial[n.product] += n.on_hand
+    balance = {p: {"initial": initial[p], **{x: f[x][p] for x in (
+        "bought", "made", "consumed", "delivered", "end_stock", "in_transit", "wip")}}
+        for p in products}
+    for p, v in balance.items():
+        v["imbalance"] = (v["initial"] + v["bought"] + v["made"] - v["consumed"] - v["delivered"]
+                          - v["end_stock"] - v["in_transit"] - v["wip"])
+    return {"kpis": k, "sites": sites, "series": series, "balance": balance,
+            "events": rec.get("events", -1)}
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Quantile ``p`` of Student's t with ``df`` degrees of freedom (exact for df 1 and 2, the
+    Cornish-Fisher expansion of Abramowitz & Stegun 26.7.5 above: error < 1e-3 from df 3)."""
+    if df < 1:
+        return math.nan
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) * math.sqrt(2 / (4 * p * (1 - p)))
+    z = NormalDist().inv_cdf(p)
+    v = float(df)
+    g1 = (z ** 3 + z) / 4
+    g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
+    g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
+    g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160
+    return z + g1 / v + g2 / v ** 2 + g3 / v ** 3 + g4 / v ** 4
+
+
+def interval(values, confidence: float = 0.95) -> tuple[float, float, float, float]:
+    """(mean, ci_low, ci_high, sd) of per-replication values (NaNs left out); the interval is
+    the t interval of the mean, NaN with fewer than two values."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return (math.nan,) * 4
+    mean = float(x.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, math.nan
+    sd = float(x.std(ddof=1))
+    half = t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+    return mean, mean - half, mean + half, sd

@@ -1,0 +1,196 @@
+"""Monte Carlo: replications in parallel processes, then KPIs with confidence intervals.
+
+Replication r draws from ``SeedSequence(seed).spawn(n)[r]`` and nothing else, and the parent
+combines replications in a fixed order and in blocks of fixed size, so a seed gives the same
+result, bit for bit, whatever the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from models import Network
+from simulation import engine, fast, kpis
+from simulation.build import SimModel, build
+from simulation.demand import source_for
+from simulation.options import Engine, SimOptions
+from simulation.plan import PlanReleases
+from simulation.result import SimResult
+from simulation.streams import lead_times, replication_streams, root_entropy
+
+#: replications per task; fixed so that sums over replications never depend on the workers
+BLOCK = 8
+
+
+def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = None,
+             **changes) -> SimResult:
+    """Simulate ``net`` ``options.replications`` times and return KPIs with confidence
+    intervals, per-replication values and time series.
+
+    ``plan``: a ``solver`` Plan, a plan folder or :class:`~simulation.plan.PlanReleases`; with
+    it the plan's releases are executed (unless ``options.replenishment`` says ``policy``).
+    ``demand``: None for ``net.demand`` (``demand.csv`` with ``sd`` and ``distribution``), or a
+    CRM demand model with ``sample(n, seed)`` (replication r uses scenario r).
+    ``changes`` are shortcuts for ``options.replace(...)``: ``simulate(net, replications=50)``.
+
+    Raises :class:`~models.ValidationError` (naming site, product and field) for input the
+    simulation cannot run: policies with missing or inconsistent parameters, negative lead
+    times, a plan made for another network, demand nobody can serve.
+    """
+    options = (options or SimOptions()).replace(**changes) if changes else (options or SimOptions())
+    t0 = time.perf_counter()
+    seed = root_entropy(options.seed)
+    releases = PlanReleases.of(plan) if plan is not None else None
+    source = source_for(net, demand, options.replications, seed)
+    model = build(net, source.pairs, options, releases)
+    use_fast = _engine(model, options)
+    n = options.replications
+    workers = options.n_workers()
+    blocks = [list(range(a, min(a + BLOCK, n))) for a in range(0, n, BLOCK)]
+    ctx = _Context(model, source, seed, n, use_fast, options)
+    if workers <= 1 or len(blocks) == 1:
+        outs = [_block(ctx, b) for b in blocks]
+        workers = 1
+    else:
+        workers = min(workers, len(blocks))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init,
+                                 initargs=(ctx,)) as pool:
+            outs = list(pool.map(_block_in_worker, blocks))
+    return _assemble(net, model, outs, seed, options, "numpy" if use_fast else "simpy",
+                     workers, time.perf_counter() - t0)
+
+
+def _engine(model: SimModel, options: SimOptions) -> bool:
+    reason = fast.unsupported(model)
+    if options.engine is Engine.NUMPY and reason:
+        from models import ValidationError
+
+        raise ValidationError(f"engine='numpy' cannot simulate this network: {reason}; use "
+                              "engine='simpy' or 'auto'")
+    return options.engine is Engine.NUMPY or (options.engine is Engine.AUTO and not reason)
+
+
+class _Context:
+    """What every replication shares (sent once to each worker process)."""
+
+    def __init__(self, model, source, seed, n, use_fast, options):
+        self.model, self.source, self.seed, self.n = model, source, seed, n
+        self.use_fast, self.options = use_fast, options
+        self.streams = replication_streams(seed, n)
+
+
+_CTX: _Context | None = None
+
+
+def _init(ctx: _Context) -> None:
+    global _CTX
+    _CTX = ctx
+
+
+def _block_in_worker(reps: list[int]) -> dict:
+    return _block(_CTX, reps)
+
+
+def inputs(ctx: _Context, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """Demand (streams x days) and transit days (lanes x days) of replication ``r``."""
+    m = ctx.model
+    ss = ctx.streams[r]
+    demand = ctx.source.daily(ss, r, m.days)
+    lanes = m.lanes
+    lead = lead_times(ss, lanes["id"].tolist(), lanes["lead_mean"].to_numpy(),
+                      lanes["lead_sd"].to_numpy(), m.days, m.lane_scale, m.lane_extra)
+    return demand, lead
+
+
+def _block(ctx: _Context, reps: list[int]) -> dict:
+    """Replications ``reps``: their KPIs and per-node figures, and their series summed."""
+    m, o = ctx.model, ctx.options
+    out = {"kpis": [], "sites": [], "balance": [], "events": [], "series": None}
+    for r in reps:
+        demand, lead = inputs(ctx, r)
+        run = fast.run if ctx.use_fast else engine.run
+        rec = run(m, demand, lead, o.order_lead_days)
+        rep = kpis.replication(m, demand, rec, o.warmup_days)
+        out["kpis"].append(rep["kpis"])
+        out["sites"].append(rep["sites"])
+        out["balance"].append(rep["balance"])
+        out["events"].append(rep["events"])
+        if o.series:
+            s = rep["series"]
+            out["series"] = s if out["series"] is None else {
+                k: out["series"][k] + s[k] for k in s}
+    return out
+
+
+def _nanmean(stack: np.ndarray) -> np.ndarray:
+    """Column means ignoring NaN; NaN where a column has no value."""
+    ok = ~np.isnan(stack)
+    count = ok.sum(axis=0)
+    total = np.where(ok, stack, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _assemble(net: Network, model: SimModel, outs: list[dict], seed: int, options: SimOptions,
+              engine_name: str, workers: int, seconds: float) -> SimResult:
+    n = options.replications
+    conf = options.confidence
+    reps = pd.DataFrame([k for o in outs for k in o["kpis"]])
+    reps.index.name = "replication"
+    reps["events"] = [e for o in outs for e in o["events"]]
+    rows = []
+    for name, (unit, _) in kpis.KPIS.items():
+        mean, lo, hi, sd = kpis.interval(reps[name].to_numpy(), conf)
+        rows.append({"kpi": name, "mean": mean, "ci_low": lo, "ci_high": hi, "sd": sd,
+                     "unit": unit})
+    table = pd.DataFrame(rows).set_index("kpi")
+
+    idx = pd.MultiIndex.from_tuples([(x.site, x.product) for x in model.nodes],
+                                    names=["site", "product"])
+    per_rep = [s for o in outs for s in o["sites"]]
+    sites = pd.DataFrame(index=idx)
+    for name in kpis.SITE_KPIS:
+        stack = np.array([s[name] for s in per_rep]) if per_rep else np.zeros((0, len(idx)))
+        sites[name] = _nanmean(stack)
+        if name in ("fill_rate", "avg_inventory"):
+            ci = [kpis.interval(stack[:, j], conf) for j in range(stack.shape[1])]
+            sites[f"{name}_ci_low"] = [c[1] for c in ci]
+            sites[f"{name}_ci_high"] = [c[2] for c in ci]
+    sites = sites.sort_index()
+
+    cal = net.calendar
+    dates = cal.dates
+    if options.series and outs and outs[0]["series"] is not None:
+        total = outs[0]["series"]
+        for o in outs[1:]:
+            total = {k: total[k] + o["series"][k] for k in total}
+        P = model.periods
+        series = pd.DataFrame({
+            "site": np.repeat([x.site for x in model.nodes], P),
+            "product": np.repeat([x.product for x in model.nodes], P),
+            "period": np.tile(np.arange(P), len(model.nodes)),
+            "date": np.tile(dates.date, len(model.nodes)),
+            "inventory": (total["inventory"] / n).ravel(),
+            "backlog": (total["backlog"] / n).ravel(),
+        }).set_index(["site", "product", "period"]).sort_index()
+        dem, fil = total["demand"] / n, total["filled"] / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fr = np.where(dem > 0, fil / dem, np.nan)
+        service = pd.DataFrame({"date": dates.date, "demand": dem, "filled": fil,
+                                "fill_rate": fr}, index=pd.RangeIndex(P, name="period"))
+    else:
+        series = pd.DataFrame(columns=["site", "product", "period", "date", "inventory",
+                                       "backlog"]).set_index(["site", "product", "period"])
+        service = pd.DataFrame(columns=["date", "demand", "filled", "fill_rate"])
+
+    bal = [{"replication": r, "product": p, **v}
+           for r, b in enumerate(x for o in outs for x in o["balance"]) for p, v in b.items()]
+    balance = pd.DataFrame(bal).set_index(["replication", "product"]) if bal else pd.DataFrame()
+    return SimResult(kpis=table, replications=reps, sites=sites, series=series, service=service,
+                     balance=balance, seed=seed, options=options, network=net.name,
+                     engine=engine_name, replenishment=model.replenishment.value,
+                     workers=workers, seconds=seconds, warnings=tuple(model.warnings))

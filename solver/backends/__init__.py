@@ -1,0 +1,77 @@
+"""Solver backends by name: ``get("highs")``, ``names()``, ``available()``.
+
+Each backend lives in its own module, imported only when it is asked for, so that merely
+importing chainlab never loads a solver library (``pulp`` in particular must never be imported
+in a process that solves with OR-Tools' HiGHS; see :mod:`solver.backends.pulp_backend`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from models.errors import BackendUnavailable
+from solver.backends.base import Backend, Capability, RawResult, Stopper
+
+#: name -> "module:class"
+REGISTRY: dict[str, str] = {
+    "highs": "solver.backends.highs:HighsBackend",
+    "ortools-highs": "solver.backends.ortools:OrtoolsHighs",
+    "ortools-scip": "solver.backends.ortools:OrtoolsScip",
+    "ortools-glop": "solver.backends.ortools:OrtoolsGlop",
+    "ortools-pdlp": "solver.backends.ortools:OrtoolsPdlp",
+    "ortools-cpsat": "solver.backends.ortools:OrtoolsCpsat",
+    "pulp-cbc": "solver.backends.pulp_backend:PulpCbc",
+    "pulp-highs": "solver.backends.pulp_backend:PulpHighs",
+}
+
+#: other names users type
+ALIASES = {"ortools": "ortools-highs", "scip": "ortools-scip", "glop": "ortools-glop",
+           "pdlp": "ortools-pdlp", "cpsat": "ortools-cpsat", "cp-sat": "ortools-cpsat",
+           "pulp": "pulp-cbc", "cbc": "pulp-cbc", "highspy": "highs"}
+
+#: the default: fastest build + solve on benchmarks/plan_bench.py (see the README)
+DEFAULT = "highs"
+
+
+def names() -> list[str]:
+    """Every registered backend name."""
+    return list(REGISTRY)
+
+
+def backend_class(name: str | None) -> type[Backend]:
+    """The class registered under ``name`` (or an alias; None = :data:`DEFAULT`)."""
+    key = (name or DEFAULT).lower()
+    key = ALIASES.get(key, key)
+    if key not in REGISTRY:
+        raise BackendUnavailable(f"unknown backend {name!r}; known: {', '.join(REGISTRY)}")
+    module, cls = REGISTRY[key].split(":")
+    try:
+        return getattr(importlib.import_module(module), cls)
+    except ImportError as e:
+        raise BackendUnavailable(f"backend {key!r} cannot be loaded: {e}") from None
+
+
+def get(name: str | None = None) -> Backend:
+    """An instance of backend ``name``; raises :class:`BackendUnavailable` when it is not
+    registered or its library is missing."""
+    cls = backend_class(name)
+    if not cls.is_available():
+        raise BackendUnavailable(f"backend {cls.name!r} needs {cls.library}, which is not "
+                                 f"installed here; available: {', '.join(available())}")
+    return cls()
+
+
+def available() -> list[str]:
+    """Names of the backends whose libraries are installed."""
+    out = []
+    for n in REGISTRY:
+        try:
+            if backend_class(n).is_available():
+                out.append(n)
+        except BackendUnavailable:
+            pass
+    return out
+
+
+__all__ = ["ALIASES", "Backend", "Capability", "DEFAULT", "REGISTRY", "RawResult", "Stopper",
+           "available", "backend_class", "get", "names"]

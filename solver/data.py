@@ -1,0 +1,299 @@
+"""The network read into the sets the planning model is written over.
+
+:func:`prepare` keeps the sites that take part in a plan (existing suppliers, plants and DCs, and
+every customer; candidate sites are for network design), expands lanes that carry every product
+into one arc per product that can reach the origin and is wanted at the destination, expands BOM
+rows that apply to every plant, converts lead times to buckets, and puts demand on the
+customer x product x period grid. Everything is a DataFrame keyed by network IDs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models import Network, ValidationError
+from models.errors import Issue
+from solver.options import SolveOptions
+
+STOCK_KINDS = ("plant", "dc")
+
+
+@dataclass
+class PlanData:
+    """The sets and parameters of one planning model (see module docstring)."""
+
+    net: Network
+    T: int
+    #: active sites: kind, fixed_cost, capacity (DC throughput)
+    sites: pd.DataFrame
+    #: per product: holding_cost (h), value (v), backlog, lost, safety penalties, bound (U)
+    products: pd.DataFrame
+    #: production rows at active plants: plant, product, unit_cost, resource, hours_per_unit,
+    #: setup_cost, min_lot, hours_available, big_m
+    production: pd.DataFrame
+    #: components used per production row: prow (row of ``production``), plant, product,
+    #: component, quantity
+    recipes: pd.DataFrame
+    #: resources at active plants: plant, resource, hours_per_period
+    resources: pd.DataFrame
+    #: supply offers of active suppliers: supplier, product, unit_cost, capacity, lead (buckets)
+    supply: pd.DataFrame
+    #: active lanes (index = lane ID): origin, destination, cost_per_unit, lead (buckets),
+    #: capacity, fixed_cost, min_shipment, origin_kind, destination_kind, big_m
+    lanes: pd.DataFrame
+    #: lane x product: lane, product, origin, destination, lead, cost_per_unit, purchase_cost,
+    #: first (first ship period), last (last ship period)
+    arcs: pd.DataFrame
+    #: stock points (plant or DC x product): site, product, on_hand, safety_stock, max_stock
+    nodes: pd.DataFrame
+    #: customer x product pairs with demand: customer, product
+    pairs: pd.DataFrame
+    #: demand per pair and period, dense: pair (row of ``pairs``), customer, product, period,
+    #: quantity
+    demand: pd.DataFrame
+
+    @property
+    def periods(self) -> np.ndarray:
+        return np.arange(self.T)
+
+
+def demand_table(net: Network, demand=None) -> pd.DataFrame:
+    """Demand as columns customer, product, period, quantity (summed, inside the horizon).
+
+    ``demand`` may be None (the network's own ``demand.csv``), a DataFrame with ``customer``,
+    ``product``, ``quantity`` and ``period`` or ``date`` (as columns or index levels), or an
+    object with an ``expected()`` method returning such a frame (a CRM demand model).
+    """
+    if demand is None:
+        d = net.demand_by_period().reset_index()
+    else:
+        if hasattr(demand, "expected") and callable(demand.expected):
+            demand = demand.expected()
+        if not isinstance(demand, pd.DataFrame):
+            raise TypeError(f"demand must be a DataFrame or have expected(); got {type(demand)}")
+        d = demand.reset_index() if any(n in ("customer", "product", "period", "date")
+                                        for n in demand.index.names if n) else demand.copy()
+        missing = [c for c in ("customer", "product", "quantity") if c not in d.columns]
+        if "period" not in d.columns and "date" not in d.columns:
+            missing.append("period or date")
+        if missing:
+            raise ValidationError(f"demand table lacks column(s) {', '.join(missing)}")
+        if "period" not in d.columns:
+            d["period"] = net.calendar.period_of(d["date"])
+    if d.empty:
+        return pd.DataFrame({"customer": pd.Series(dtype=str), "product": pd.Series(dtype=str),
+                             "period": pd.Series(dtype=np.int64), "quantity": pd.Series(dtype=float)})
+    d = d[["customer", "product", "period", "quantity"]].copy()
+    d["customer"] = d["customer"].astype(str)
+    d["product"] = d["product"].astype(str)
+    d["period"] = d["period"].astype(np.int64)
+    d["quantity"] = d["quantity"].astype(float)
+    issues = []
+    customers = net.sites.index[net.sites["kind"] == "customer"]
+    for col, known, what in (("customer", customers, "a customer in sites.csv"),
+                             ("product", net.products.index, "a product in products.csv")):
+        bad = sorted(set(d[col]) - set(known))
+        for b in bad[:20]:
+            issues.append(Issue("demand", f"{col} {b!r} is not {what}; add it or fix the id",
+                                column=col))
+    neg = d["quantity"] < 0
+    if neg.any() or d["quantity"].isna().any():
+        r = d[neg | d["quantity"].isna()].iloc[0]
+        issues.append(Issue("demand", f"quantity(={r['quantity']}) for {r['customer']}/"
+                                      f"{r['product']} period {r['period']} must be >= 0",
+                            column="quantity"))
+    if issues:
+        raise ValidationError(issues)
+    inside = (d["period"] >= 0) & (d["period"] < net.calendar.periods)
+    return (d[inside].groupby(["customer", "product", "period"], as_index=False, sort=True)
+            ["quantity"].sum())
+
+
+def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> PlanData:
+    """The sets of the planning model for ``net`` and ``demand`` (see :func:`demand_table`)."""
+    options = options or SolveOptions()
+    cal = net.calendar
+    T = cal.periods
+    s = net.sites
+    active = (s["status"] != "candidate") | (s["kind"] == "customer")
+    sites = s.loc[active, ["kind", "fixed_cost", "capacity"]].copy()
+    kind = sites["kind"]
+
+    products = _products(net, options)
+
+    prod = net.production.reset_index()
+    prod = prod[prod["plant"].map(kind).eq("plant")].reset_index(drop=True)
+    recipes = _recipes(net, prod)
+
+    res = net.resources.reset_index()
+    res = res[res["plant"].map(kind).eq("plant")].reset_index(drop=True)
+
+    sup = net.supply.reset_index()
+    sup = sup[sup["supplier"].map(kind).eq("supplier")].reset_index(drop=True)
+    sup = sup.rename(columns={"capacity_per_period": "capacity"})
+    sup["lead"] = cal.to_buckets(sup["lead_time_days"].to_numpy())
+
+    lanes = net.lanes.copy()
+    lanes["origin_kind"] = lanes["origin"].map(kind)
+    lanes["destination_kind"] = lanes["destination"].map(kind)
+    lanes = lanes[lanes["origin_kind"].isin(["supplier", "plant", "dc"])
+                  & lanes["destination_kind"].isin(["plant", "dc", "customer"])].copy()
+    lanes["lead"] = cal.to_buckets(lanes["lead_time_days"].to_numpy())
+    lanes = lanes.rename(columns={"capacity_per_period": "capacity"})
+
+    inv = net.inventory.reset_index()
+    inv = inv[inv["site"].map(kind).isin(STOCK_KINDS)]
+
+    d = demand_table(net, demand)
+    d = d[d["customer"].map(kind).eq("customer")]
+
+    arcs, avail, wanted = _arcs(lanes, prod, sup, inv, d, recipes, kind)
+
+    # stock points: every plant/DC x product that can be there and is wanted, held or made
+    keep = pd.concat([wanted, inv.loc[inv["on_hand"] > 0, ["site", "product"]],
+                      prod[["plant", "product"]].rename(columns={"plant": "site"})])
+    nodes = avail.merge(keep.drop_duplicates(), on=["site", "product"])
+    nodes = nodes[nodes["site"].map(kind).isin(STOCK_KINDS)].copy()
+    nodes = nodes.merge(inv[["site", "product", "on_hand", "safety_stock", "max_stock"]],
+                        on=["site", "product"], how="left")
+    nodes["on_hand"] = nodes["on_hand"].fillna(0.0)
+    nodes["safety_stock"] = nodes["safety_stock"].fillna(0.0)
+    nodes = nodes.sort_values(["site", "product"]).reset_index(drop=True)
+
+    # arcs: lead times, first/last ship period, purchase price on supplier lanes
+    arcs = arcs.merge(lanes[["lead", "cost_per_unit"]], left_on="lane", right_index=True)
+    arcs = arcs.merge(sup[["supplier", "product", "unit_cost", "lead"]].rename(
+        columns={"supplier": "origin", "unit_cost": "purchase_cost", "lead": "supply_lead"}),
+        on=["origin", "product"], how="left")
+    from_supplier = arcs["origin"].map(kind).eq("supplier").to_numpy()
+    arcs["purchase_cost"] = arcs["purchase_cost"].fillna(0.0)
+    arcs["first"] = np.where(from_supplier, arcs["supply_lead"].fillna(0), 0).astype(np.int64)
+    arcs["last"] = (T - 1 - arcs["lead"]).astype(np.int64)
+    arcs = arcs[arcs["first"] <= arcs["last"]].drop(columns="supply_lead")
+    arcs = arcs.sort_values(["lane", "product"]).reset_index(drop=True)
+
+    pairs = d[["customer", "product"]].drop_duplicates().sort_values(
+        ["customer", "product"]).reset_index(drop=True)
+    grid = pairs.reset_index(names="pair").merge(pd.DataFrame({"period": np.arange(T)}),
+                                                 how="cross")
+    grid = grid.merge(d, on=["customer", "product", "period"], how="left")
+    grid["quantity"] = grid["quantity"].fillna(0.0)
+    grid = grid.sort_values(["pair", "period"]).reset_index(drop=True)
+
+    # upper bounds on useful quantities, for big-M constraints of the MILP features
+    products["bound"] = _bounds(products.index, d, nodes, recipes, T)
+    prod = prod.merge(res, on=["plant", "resource"], how="left")
+    prod["hours_available"] = prod["hours_per_period"]
+    prod = prod.drop(columns="hours_per_period")
+    by_hours = np.where(prod["hours_per_unit"] > 0,
+                        prod["hours_available"] / prod["hours_per_unit"].where(
+                            prod["hours_per_unit"] > 0, 1.0), np.inf)
+    prod["big_m"] = np.fmin(np.nan_to_num(by_hours, nan=np.inf),
+                            prod["product"].map(products["bound"]).to_numpy())
+    lane_bound = arcs.assign(b=arcs["product"].map(products["bound"])).groupby("lane")["b"].sum()
+    lanes["big_m"] = np.fmin(lanes["capacity"].fillna(np.inf),
+                             lane_bound.reindex(lanes.index).fillna(0.0))
+    lanes = lanes[lanes.index.isin(arcs["lane"])]
+
+    return PlanData(net=net, T=T, sites=sites, products=products, production=prod,
+                    recipes=recipes, resources=res, supply=sup, lanes=lanes, arcs=arcs,
+                    nodes=nodes, pairs=pairs, demand=grid)
+
+
+def _products(net: Network, options: SolveOptions) -> pd.DataFrame:
+    p = net.products
+    price = p["price"].fillna(0.0)
+    value = price.where(price > 0, p["standard_cost"].fillna(0.0))
+    value = value.where(value > 0, 1.0)
+    out = pd.DataFrame({"holding_cost": p["holding_cost"].fillna(0.0), "value": value})
+
+    def pen(opt, factor):
+        return pd.Series(opt, index=p.index, dtype=float) if opt is not None else factor * value
+
+    out["backlog_penalty"] = pen(options.backlog_penalty, 0.5)
+    out["lost_penalty"] = pen(options.lost_sales_penalty, 5.0)
+    out["safety_penalty"] = pen(options.safety_stock_penalty, 0.05)
+    return out
+
+
+def _recipes(net: Network, prod: pd.DataFrame) -> pd.DataFrame:
+    """Component use per production row: a plant's own recipe for a product replaces the
+    recipe that applies to every plant."""
+    cols = ["prow", "plant", "product", "component", "quantity"]
+    bom = net.bom.reset_index()
+    if bom.empty or prod.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "quantity" else object)
+                             for c in cols}).astype({"prow": np.int64})
+    rows = prod[["plant", "product"]].reset_index(names="prow")
+    own = rows.merge(bom[bom["plant"] != ""], on=["plant", "product"])
+    generic = rows.merge(bom[bom["plant"] == ""].drop(columns="plant"), on="product")
+    generic = generic[~generic["prow"].isin(own["prow"])]
+    return pd.concat([own, generic])[cols].sort_values(["prow", "component"]).reset_index(drop=True)
+
+
+def _arcs(lanes, prod, sup, inv, d, recipes, kind):
+    """Lane x product arcs that can carry something useful; the (site, product) pairs where a
+    product can be, forward from its sources (supply, production, stock on hand); and those
+    where it is wanted, backward from customer demand, components and stock floors."""
+    lanes_flat = lanes.reset_index(names="lane")[["lane", "origin", "destination", "product"]]
+    generic = lanes_flat[lanes_flat["product"] == ""].drop(columns="product")
+    specific = lanes_flat[lanes_flat["product"] != ""]
+
+    def expand(have):
+        a = generic.merge(have.rename(columns={"site": "origin"}), on="origin")
+        b = specific.merge(have.rename(columns={"site": "origin"}), on=["origin", "product"])
+        return pd.concat([a, b], ignore_index=True)
+
+    key = ["site", "product"]
+    avail = pd.concat([
+        sup[["supplier", "product"]].rename(columns={"supplier": "site"}),
+        prod[["plant", "product"]].rename(columns={"plant": "site"}),
+        inv.loc[inv["on_hand"] > 0, key],
+    ]).drop_duplicates()
+    while True:
+        arcs = expand(avail)
+        reach = arcs[arcs["destination"].map(kind).isin(STOCK_KINDS)][["destination", "product"]]
+        new = pd.concat([avail, reach.rename(columns={"destination": "site"})]).drop_duplicates()
+        if len(new) == len(avail):
+            break
+        avail = new
+
+    wanted = pd.concat([
+        d[["customer", "product"]].rename(columns={"customer": "site"}),
+        inv.loc[inv["safety_stock"] > 0, key],
+        recipes[["plant", "component"]].rename(columns={"plant": "site", "component": "product"}),
+    ]).drop_duplicates()
+    while True:
+        back = arcs.merge(wanted.rename(columns={"site": "destination"}),
+                          on=["destination", "product"])[["origin", "product"]]
+        new = pd.concat([wanted, back.rename(columns={"origin": "site"})]).drop_duplicates()
+        if len(new) == len(wanted):
+            break
+        wanted = new
+    arcs = arcs.merge(wanted.rename(columns={"site": "destination"}), on=["destination", "product"])
+    return (arcs[["lane", "product", "origin", "destination"]], avail.reset_index(drop=True),
+            wanted.reset_index(drop=True))
+
+
+def _bounds(products: pd.Index, d: pd.DataFrame, nodes: pd.DataFrame, recipes: pd.DataFrame,
+            T: int) -> pd.Series:
+    """U[p]: more of product p than any cost-minimal plan moves in one period:
+    U[p] = demand[p] + stock[p] + floors[p] + sum_q bom[q,p] U[q] (all over the horizon)."""
+    def total(df, col):
+        return df.groupby("product")[col].sum().reindex(products, fill_value=0.0)
+
+    # stock on hand counts twice: it may be moved, and it may have to be rebuilt by the end
+    base = total(d, "quantity") + 2 * total(nodes, "on_hand") + total(nodes, "safety_stock")
+    use = recipes.groupby(["product", "component"])["quantity"].max()
+    u = base.copy()
+    for _ in range(len(products) + 1):
+        extra = (use * u.reindex(use.index.get_level_values("product")).to_numpy()
+                 ).groupby(level="component").sum() if len(use) else pd.Series(dtype=float)
+        new = base + extra.reindex(products, fill_value=0.0)
+        if np.allclose(new.to_numpy(), u.to_numpy()):
+            break
+        u = new
+    return u + 1.0

@@ -1,0 +1,426 @@
+"""The multi-period production-distribution planning model, one ``add_*`` function per family.
+
+Notation (all quantities in product units, money in the network's currency, t a period):
+
+- ``make[k,p,t]`` made at plant k; ``ship[l,p,t]`` shipped on lane l in t, arriving in
+  t + L_l (L in buckets); on a lane out of a supplier, shipping in t means ordering in t - Ls.
+- ``inv[s,p,t]`` stock at plant or DC s at the end of t; ``inv[s,p,-1]`` = on_hand.
+- ``back[c,p,t]`` owed to customer c at the end of t; ``lost[c,p,t]`` given up in t.
+- ``short[s,p,t]`` units below safety stock; ``setup[k,p,t]``, ``use[l,t]`` binaries (only
+  where the data has setup costs, minimum lots, lane fixed costs or minimum shipments).
+
+:func:`build` runs the script; ``elastic=True`` builds the diagnosis variant used when the
+plan is infeasible: every cost is dropped, demand may go unmet, storage and end-of-horizon
+floors may be violated, and the objective is the total violation (units), so its solution
+says what cannot be met and its duals say which capacities bind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from solver.data import STOCK_KINDS, PlanData
+from solver.lp import INF, Block, LinearProgram
+from solver.options import EndInventory, SolveOptions, Unmet
+
+
+@dataclass
+class PlanModel:
+    """A built model: the LP, the data it came from, and index arrays the families share."""
+
+    lp: LinearProgram
+    data: PlanData
+    options: SolveOptions
+    elastic: bool = False
+    #: shared index arrays (arc and period of each ship variable, node of each arc end, ...)
+    ix: dict = field(default_factory=dict)
+
+    def cost(self, category: str, cols, values) -> None:
+        """An objective term; the elastic variant keeps only its violation costs."""
+        if not self.elastic or category == "violation":
+            self.lp.add_cost(category, cols, values)
+
+    def var(self, name: str) -> Block:
+        return self.lp.variables[name]
+
+
+def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanModel:
+    """The whole model, as a script: variables first, then one family of rows per call."""
+    m = PlanModel(LinearProgram(), data, options, elastic)
+    add_production(m)
+    add_shipments(m)
+    add_inventory(m)
+    add_customer_service(m)
+    add_inventory_balance(m)
+    add_demand_balance(m)
+    add_resource_capacity(m)
+    add_supplier_capacity(m)
+    add_lane_capacity(m)
+    add_dc_throughput(m)
+    add_storage_limits(m)
+    add_safety_stock(m)
+    add_end_inventory(m)
+    add_setups(m)
+    add_lane_fixed_costs(m)
+    add_site_fixed_costs(m)
+    return m
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _grid(n: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """(item, period) of every cell of an n x T grid, item-major."""
+    return np.repeat(np.arange(n), T), np.tile(np.arange(T), n)
+
+
+def _keys(frame: pd.DataFrame, cols: list[str], item: np.ndarray, t: np.ndarray) -> pd.DataFrame:
+    k = {c: frame[c].to_numpy()[item] for c in cols}
+    k["period"] = t
+    return pd.DataFrame(k)
+
+
+def _lookup(index_frame: pd.DataFrame, cols: list[str], *arrays) -> np.ndarray:
+    """Row of ``index_frame`` for each key tuple in ``arrays`` (-1 where absent)."""
+    if not len(index_frame):
+        return np.full(len(arrays[0]), -1, dtype=np.int64)
+    idx = pd.MultiIndex.from_frame(index_frame[cols])
+    return idx.get_indexer(pd.MultiIndex.from_arrays(list(arrays)))
+
+
+def _integer(m: PlanModel) -> bool:
+    return m.options.integer_quantities
+
+
+# ---------------------------------------------------------------- variables
+
+
+def add_production(m: PlanModel) -> None:
+    """make[k,p,t] >= 0 for each production row; cost: unit_cost * make (production)."""
+    d = m.data
+    item, t = _grid(len(d.production), d.T)
+    # a product whose component can never be at the plant cannot be made there
+    rc = d.recipes
+    comp_node = _lookup(d.nodes, ["site", "product"], rc["plant"], rc["component"])
+    blocked = np.zeros(len(d.production), dtype=bool)
+    blocked[rc["prow"].to_numpy()[comp_node < 0]] = True
+    b = m.lp.add_variables("make", _keys(d.production, ["plant", "product"], item, t),
+                           upper=np.where(blocked[item], 0.0, INF), integer=_integer(m))
+    m.ix["make_row"], m.ix["make_t"] = item, t
+    m.cost("production", b.pos(), d.production["unit_cost"].to_numpy()[item])
+
+
+def add_shipments(m: PlanModel) -> None:
+    """ship[l,p,t] >= 0 for each arc and each t with first <= t <= last (arrival inside the
+    horizon; from a supplier, t >= its lead time so the order is not in the past);
+    cost: cost_per_unit * ship (transport) + unit_cost of the supplier * ship (purchase)."""
+    a = m.data.arcs
+    first, last = a["first"].to_numpy(), a["last"].to_numpy()
+    n_per = np.maximum(last - first + 1, 0)
+    arc = np.repeat(np.arange(len(a)), n_per)
+    offsets = np.concatenate([[0], np.cumsum(n_per)[:-1]]).astype(np.int64)
+    t = first[arc] + (np.arange(len(arc)) - offsets[arc])
+    b = m.lp.add_variables("ship", _keys(a, ["lane", "product"], arc, t), integer=_integer(m))
+    m.ix["ship_arc"], m.ix["ship_t"] = arc, t
+    m.ix["ship_arrive"] = t + a["lead"].to_numpy()[arc]
+    m.cost("transport", b.pos(), a["cost_per_unit"].to_numpy()[arc])
+    m.cost("purchase", b.pos(), a["purchase_cost"].to_numpy()[arc])
+
+
+def add_inventory(m: PlanModel) -> None:
+    """inv[s,p,t] >= 0 at every stock point; cost: holding_cost[p] * inv (holding)."""
+    d = m.data
+    item, t = _grid(len(d.nodes), d.T)
+    b = m.lp.add_variables("inv", _keys(d.nodes, ["site", "product"], item, t),
+                           integer=_integer(m))
+    h = d.nodes["product"].map(d.products["holding_cost"]).to_numpy()
+    m.cost("holding", b.pos(), h[item])
+
+
+def add_customer_service(m: PlanModel) -> None:
+    """back[c,p,t] >= 0 (unmet = backlog), lost[c,p,t] >= 0 (unmet = lost, and in the elastic
+    variant); cost: backlog_penalty * back + lost_penalty * (lost + back[c,p,T-1])."""
+    d = m.data
+    item, t = _grid(len(d.pairs), d.T)
+    keys = _keys(d.pairs, ["customer", "product"], item, t)
+    prod = d.pairs["product"].to_numpy()[item]
+    lost_pen = pd.Series(prod).map(d.products["lost_penalty"]).to_numpy()
+    if m.options.unmet is Unmet.BACKLOG:
+        b = m.lp.add_variables("backlog", keys, integer=_integer(m))
+        back_pen = pd.Series(prod).map(d.products["backlog_penalty"]).to_numpy()
+        m.cost("backlog", b.pos(), back_pen)
+        end = t == d.T - 1
+        m.cost("lost_sales", b.pos()[end], lost_pen[end])
+    if m.options.unmet is Unmet.LOST or m.elastic:
+        b = m.lp.add_variables("lost", keys, integer=_integer(m))
+        m.cost("lost_sales", b.pos(), lost_pen)
+        # a unit short costs 1; early periods a little more, so the diagnosis serves demand
+        # first come, first served and names the later shortfalls when there is a choice
+        m.cost("violation", b.pos(), 1.0 + 1e-3 * (d.T - 1 - t) / d.T)
+
+
+# ---------------------------------------------------------------- rows
+
+
+def add_inventory_balance(m: PlanModel) -> None:
+    """inv[s,p,t] = inv[s,p,t-1] + sum_l ship[l,p,t-L_l] (into s) + make[s,p,t]
+    - sum_l ship[l,p,t] (out of s) - sum_q bom[q,p,s] * make[s,q,t],  inv[s,p,-1] = on_hand."""
+    d, lp = m.data, m.lp
+    T = d.T
+    nodes = d.nodes
+    item, t = _grid(len(nodes), T)
+    rhs = np.where(t == 0, nodes["on_hand"].to_numpy()[item], 0.0)
+    rows = lp.add_rows("balance", _keys(nodes, ["site", "product"], item, t), rhs, rhs)
+    inv = m.var("inv")
+    # inv[t] - inv[t-1]
+    lp.add_terms(rows.pos(), inv.pos(), 1.0)
+    later = t > 0
+    lp.add_terms(rows.pos()[later], inv.pos()[later] - 1, -1.0)
+    # shipments out of and into stock points
+    a = d.arcs
+    origin_node = _lookup(nodes, ["site", "product"], a["origin"], a["product"])
+    dest_node = _lookup(nodes, ["site", "product"], a["destination"], a["product"])
+    m.ix["origin_node"], m.ix["dest_node"] = origin_node, dest_node
+    ship, arc = m.var("ship"), m.ix["ship_arc"]
+    on = origin_node[arc] >= 0
+    lp.add_terms(rows.start + origin_node[arc][on] * T + m.ix["ship_t"][on], ship.pos()[on], 1.0)
+    on = dest_node[arc] >= 0
+    lp.add_terms(rows.start + dest_node[arc][on] * T + m.ix["ship_arrive"][on],
+                 ship.pos()[on], -1.0)
+    # production in, components out
+    make, prow, mt = m.var("make"), m.ix["make_row"], m.ix["make_t"]
+    pr = d.production
+    made_node = _lookup(nodes, ["site", "product"], pr["plant"], pr["product"])
+    on = made_node[prow] >= 0
+    lp.add_terms(rows.start + made_node[prow][on] * T + mt[on], make.pos()[on], -1.0)
+    rc = d.recipes
+    if len(rc):
+        comp_node = _lookup(nodes, ["site", "product"], rc["plant"], rc["component"])
+        # every (recipe line, period): the component node's row, the parent's make variable
+        r_item, r_t = _grid(len(rc), T)
+        cn = comp_node[r_item]
+        ok = cn >= 0
+        make_pos = make.start + rc["prow"].to_numpy()[r_item] * T + r_t
+        lp.add_terms(rows.start + cn[ok] * T + r_t[ok], make_pos[ok],
+                     rc["quantity"].to_numpy()[r_item][ok])
+
+
+def add_demand_balance(m: PlanModel) -> None:
+    """sum_l ship[l,p,t-L_l] (into c) + back[c,p,t] - back[c,p,t-1] + lost[c,p,t] = d[c,p,t]
+    (back only when unmet demand is backlogged, lost when it is lost or in the elastic
+    variant; with neither, demand is met exactly on time)."""
+    d, lp = m.data, m.lp
+    T = d.T
+    q = d.demand["quantity"].to_numpy()
+    rows = lp.add_rows("demand", d.demand[["customer", "product", "period"]], q, q)
+    a = d.arcs
+    pair = _lookup(d.pairs, ["customer", "product"], a["destination"], a["product"])
+    arc = m.ix["ship_arc"]
+    on = pair[arc] >= 0
+    lp.add_terms(rows.start + pair[arc][on] * T + m.ix["ship_arrive"][on],
+                 m.var("ship").pos()[on], 1.0)
+    if "backlog" in lp.variables:
+        b = m.var("backlog")
+        lp.add_terms(rows.pos(), b.pos(), 1.0)
+        later = d.demand["period"].to_numpy() > 0
+        lp.add_terms(rows.pos()[later], b.pos()[later] - 1, -1.0)
+    if "lost" in lp.variables:
+        lp.add_terms(rows.pos(), m.var("lost").pos(), 1.0)
+
+
+def add_resource_capacity(m: PlanModel) -> None:
+    """sum_p hours_per_unit[k,p] * make[k,p,t] <= hours_per_period[k,r] for each resource r
+    of plant k (capacity; dual = value of one more hour)."""
+    d, lp = m.data, m.lp
+    res, pr = d.resources, d.production
+    if res.empty:
+        return
+    item, t = _grid(len(res), d.T)
+    rows = lp.add_rows("resource", _keys(res, ["plant", "resource"], item, t), -INF,
+                       res["hours_per_period"].to_numpy()[item])
+    r_of = _lookup(res, ["plant", "resource"], pr["plant"], pr["resource"])
+    prow, mt = m.ix["make_row"], m.ix["make_t"]
+    on = r_of[prow] >= 0
+    lp.add_terms(rows.start + r_of[prow][on] * d.T + mt[on], m.var("make").pos()[on],
+                 pr["hours_per_unit"].to_numpy()[prow][on])
+
+
+def add_supplier_capacity(m: PlanModel) -> None:
+    """sum_l ship[l,p,t] (out of supplier u) <= capacity_per_period[u,p] (the ship period t
+    is the order period + lead time)."""
+    d, lp = m.data, m.lp
+    sup = d.supply[d.supply["capacity"].notna()].reset_index(drop=True)
+    if sup.empty:
+        return
+    item, t = _grid(len(sup), d.T)
+    rows = lp.add_rows("supplier", _keys(sup, ["supplier", "product"], item, t), -INF,
+                       sup["capacity"].to_numpy()[item])
+    a = d.arcs
+    s_of = _lookup(sup, ["supplier", "product"], a["origin"], a["product"])
+    arc = m.ix["ship_arc"]
+    on = s_of[arc] >= 0
+    lp.add_terms(rows.start + s_of[arc][on] * d.T + m.ix["ship_t"][on],
+                 m.var("ship").pos()[on], 1.0)
+
+
+def add_lane_capacity(m: PlanModel) -> None:
+    """sum_p ship[l,p,t] <= capacity_per_period[l]."""
+    d, lp = m.data, m.lp
+    lanes = d.lanes[d.lanes["capacity"].notna()]
+    if lanes.empty:
+        return
+    item, t = _grid(len(lanes), d.T)
+    keys = pd.DataFrame({"lane": lanes.index.to_numpy()[item], "period": t})
+    rows = lp.add_rows("lane", keys, -INF, lanes["capacity"].to_numpy()[item])
+    l_of = pd.Index(lanes.index).get_indexer(d.arcs["lane"])
+    arc = m.ix["ship_arc"]
+    on = l_of[arc] >= 0
+    lp.add_terms(rows.start + l_of[arc][on] * d.T + m.ix["ship_t"][on],
+                 m.var("ship").pos()[on], 1.0)
+
+
+def add_dc_throughput(m: PlanModel) -> None:
+    """sum_{l out of j} sum_p ship[l,p,t] <= capacity[j] for each DC j with a capacity
+    (throughput = units shipped out per period)."""
+    d, lp = m.data, m.lp
+    s = d.sites
+    dcs = s[(s["kind"] == "dc") & s["capacity"].notna()]
+    if dcs.empty:
+        return
+    item, t = _grid(len(dcs), d.T)
+    keys = pd.DataFrame({"site": dcs.index.to_numpy()[item], "period": t})
+    rows = lp.add_rows("throughput", keys, -INF, dcs["capacity"].to_numpy()[item])
+    j_of = pd.Index(dcs.index).get_indexer(d.arcs["origin"])
+    arc = m.ix["ship_arc"]
+    on = j_of[arc] >= 0
+    lp.add_terms(rows.start + j_of[arc][on] * d.T + m.ix["ship_t"][on],
+                 m.var("ship").pos()[on], 1.0)
+
+
+def add_storage_limits(m: PlanModel) -> None:
+    """inv[s,p,t] <= max_stock[s,p] (the elastic variant adds over[s,p,t] >= 0 on the left,
+    at a violation cost of 1 per unit)."""
+    d, lp = m.data, m.lp
+    nodes = d.nodes
+    which = np.flatnonzero(nodes["max_stock"].notna().to_numpy())
+    if not len(which):
+        return
+    k, t = _grid(len(which), d.T)
+    node = which[k]
+    rows = lp.add_rows("storage", _keys(nodes, ["site", "product"], node, t), -INF,
+                       nodes["max_stock"].to_numpy()[node])
+    lp.add_terms(rows.pos(), m.var("inv").start + node * d.T + t, 1.0)
+    if m.elastic:
+        over = lp.add_variables("over_storage", rows.keys)
+        lp.add_terms(rows.pos(), over.pos(), -1.0)
+        m.cost("violation", over.pos(), 1.0)
+
+
+def add_safety_stock(m: PlanModel) -> None:
+    """inv[s,p,t] + short[s,p,t] >= safety_stock[s,p], a soft floor;
+    cost: safety_stock_penalty[p] * short (safety_stock)."""
+    d, lp = m.data, m.lp
+    nodes = d.nodes
+    which = np.flatnonzero((nodes["safety_stock"] > 0).to_numpy())
+    if not len(which):
+        return
+    k, t = _grid(len(which), d.T)
+    node = which[k]
+    keys = _keys(nodes, ["site", "product"], node, t)
+    ss = nodes["safety_stock"].to_numpy()[node]
+    short = lp.add_variables("short", keys, 0.0, ss, integer=_integer(m))
+    rows = lp.add_rows("safety", keys, ss, INF)
+    lp.add_terms(rows.pos(), m.var("inv").start + node * d.T + t, 1.0)
+    lp.add_terms(rows.pos(), short.pos(), 1.0)
+    pen = nodes["product"].map(d.products["safety_penalty"]).to_numpy()[node]
+    m.cost("safety_stock", short.pos(), pen)
+
+
+def add_end_inventory(m: PlanModel) -> None:
+    """inv[s,p,T-1] >= on_hand[s,p] when the end inventory must be the initial one
+    (the elastic variant adds end_short[s,p] >= 0 on the left at a violation cost of 1)."""
+    d, lp = m.data, m.lp
+    if m.options.end_inventory is not EndInventory.INITIAL:
+        return
+    nodes = d.nodes
+    which = np.flatnonzero((nodes["on_hand"] > 0).to_numpy())
+    if not len(which):
+        return
+    keys = nodes.iloc[which][["site", "product"]].reset_index(drop=True)
+    rows = lp.add_rows("end_stock", keys, nodes["on_hand"].to_numpy()[which], INF)
+    lp.add_terms(rows.pos(), m.var("inv").start + which * d.T + d.T - 1, 1.0)
+    if m.elastic:
+        under = lp.add_variables("end_short", keys)
+        lp.add_terms(rows.pos(), under.pos(), 1.0)
+        m.cost("violation", under.pos(), 1.0)
+
+
+def add_setups(m: PlanModel) -> None:
+    """make[k,p,t] <= M[k,p] * setup[k,p,t] and make[k,p,t] >= min_lot[k,p] * setup[k,p,t]
+    for production rows with a setup cost or a minimum lot; cost: setup_cost * setup (setup).
+    M[k,p] = min(hours / hours_per_unit, U[p]) with U[p] a bound on useful quantity."""
+    d, lp = m.data, m.lp
+    pr = d.production
+    which = np.flatnonzero(((pr["setup_cost"] > 0) | (pr["min_lot"] > 0)).to_numpy())
+    if not len(which):
+        return
+    k, t = _grid(len(which), d.T)
+    row = which[k]
+    keys = _keys(pr, ["plant", "product"], row, t)
+    setup = lp.add_variables("setup", keys, 0.0, 1.0, integer=True)
+    make_pos = m.var("make").start + row * d.T + t
+    up = lp.add_rows("setup_max", keys, -INF, 0.0)
+    lp.add_terms(up.pos(), make_pos, 1.0)
+    lp.add_terms(up.pos(), setup.pos(), -pr["big_m"].to_numpy()[row])
+    lot = pr["min_lot"].to_numpy()[row]
+    has_lot = lot > 0
+    if has_lot.any():
+        lo = lp.add_rows("min_lot", keys[has_lot], 0.0, INF)
+        lp.add_terms(lo.pos(), make_pos[has_lot], 1.0)
+        lp.add_terms(lo.pos(), setup.pos()[has_lot], -lot[has_lot])
+    m.cost("setup", setup.pos(), pr["setup_cost"].to_numpy()[row])
+
+
+def add_lane_fixed_costs(m: PlanModel) -> None:
+    """sum_p ship[l,p,t] <= M[l] * use[l,t] and sum_p ship[l,p,t] >= min_shipment[l] * use[l,t]
+    for lanes with a fixed cost or a minimum shipment; cost: fixed_cost * use (lane_fixed).
+    M[l] = min(capacity, sum_p U[p]) over the products on the lane."""
+    d, lp = m.data, m.lp
+    lanes = d.lanes[(d.lanes["fixed_cost"] > 0) | (d.lanes["min_shipment"] > 0)]
+    if lanes.empty:
+        return
+    item, t = _grid(len(lanes), d.T)
+    keys = pd.DataFrame({"lane": lanes.index.to_numpy()[item], "period": t})
+    use = lp.add_variables("use", keys, 0.0, 1.0, integer=True)
+    l_of = pd.Index(lanes.index).get_indexer(d.arcs["lane"])
+    arc, st = m.ix["ship_arc"], m.ix["ship_t"]
+    on = l_of[arc] >= 0
+    ship_row = l_of[arc][on] * d.T + st[on]
+    up = lp.add_rows("lane_use_max", keys, -INF, 0.0)
+    lp.add_terms(up.start + ship_row, m.var("ship").pos()[on], 1.0)
+    lp.add_terms(up.pos(), use.pos(), -lanes["big_m"].to_numpy()[item])
+    ms = lanes["min_shipment"].to_numpy()[item]
+    has = ms > 0
+    if has.any():
+        lo = lp.add_rows("min_shipment", keys[has], 0.0, INF)
+        cell = np.full(len(keys), -1)
+        cell[has] = np.arange(int(has.sum()))
+        r = cell[ship_row]
+        ok = r >= 0
+        lp.add_terms(lo.start + r[ok], m.var("ship").pos()[on][ok], 1.0)
+        lp.add_terms(lo.pos(), use.pos()[has], -ms[has])
+    m.cost("lane_fixed", use.pos(), lanes["fixed_cost"].to_numpy()[item])
+
+
+def add_site_fixed_costs(m: PlanModel) -> None:
+    """A constant: sum_s fixed_cost[s] * T over the sites in the plan (they are open)."""
+    s = m.data.sites
+    total = float(s.loc[s["kind"] != "customer", "fixed_cost"].fillna(0).sum()) * m.data.T
+    if not m.elastic:
+        m.lp.add_constant("site_fixed", total)
+
+
+__all__ = ["PlanModel", "build", "STOCK_KINDS"]

@@ -1,0 +1,99 @@
+"""Options of a planning run, grouped in one frozen dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+
+
+class Unmet(str, Enum):
+    """What happens to demand that is not delivered in its period."""
+
+    #: carried to later periods and penalised per unit and period late; what is still owed at
+    #: the end of the horizon is charged as a lost sale
+    BACKLOG = "backlog"
+    #: lost at once, penalised per unit
+    LOST = "lost"
+    #: not allowed: every demand is met on time or the plan is infeasible (then diagnosed)
+    NONE = "none"
+
+
+class EndInventory(str, Enum):
+    """What the plan must leave in stock after the last period."""
+
+    #: nothing beyond the soft safety-stock floor
+    FREE = "free"
+    #: at least the starting stock of every site and product (hard)
+    INITIAL = "initial"
+
+
+class Method(str, Enum):
+    """LP algorithm, where the backend lets us choose."""
+
+    AUTO = "auto"
+    SIMPLEX = "simplex"
+    BARRIER = "barrier"
+    PDLP = "pdlp"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to build and solve a plan.
+
+    Penalties left at ``None`` are derived per product from its value ``v`` (``price`` when
+    given, else ``standard_cost``; 1 when both are 0), in the network's currency:
+
+    - ``backlog_penalty`` = 0.5 v per unit and period late,
+    - ``lost_sales_penalty`` = 5 v per unit not delivered (and per unit still owed at the end),
+    - ``safety_stock_penalty`` = 0.05 v per unit and period below safety stock.
+    """
+
+    #: backend name (see ``solver.backends.names()``); None = the default backend
+    backend: str | None = None
+    #: seconds the solver may take (the build is not counted); None = no limit
+    time_limit: float | None = None
+    #: relative MIP gap at which to stop, |primal - bound| / |primal|
+    gap: float = 1e-4
+    #: solver threads; None = the solver's default
+    threads: int | None = None
+    unmet: Unmet = Unmet.BACKLOG
+    backlog_penalty: float | None = None
+    lost_sales_penalty: float | None = None
+    safety_stock_penalty: float | None = None
+    end_inventory: EndInventory = EndInventory.FREE
+    #: make every quantity integer (whole units); turns an LP into a MILP
+    integer_quantities: bool = False
+    method: Method = Method.AUTO
+    #: always solve in a worker process that is killed ``grace`` seconds past the limit. The
+    #: PuLP backends always do, and so does any backend whose library conflicts with one this
+    #: process has loaded (see ``Backend.conflicts``); otherwise the solve runs here and is
+    #: interrupted from outside at the same moment (keeping its incumbent)
+    isolate: bool = False
+    #: seconds past ``time_limit`` before the solve is stopped from outside
+    grace: float = 10.0
+    #: re-solve an infeasible model with elastic constraints to say what cannot be met
+    diagnose: bool = True
+    #: solver log on stderr
+    verbose: bool = False
+
+    def __post_init__(self):
+        for name in ("unmet", "end_inventory", "method"):
+            enum = {"unmet": Unmet, "end_inventory": EndInventory, "method": Method}[name]
+            value = getattr(self, name)
+            if not isinstance(value, enum):
+                try:
+                    object.__setattr__(self, name, enum(value))
+                except ValueError:
+                    raise ValueError(f"{name}={value!r} must be one of "
+                                     f"{', '.join(e.value for e in enum)}") from None
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ValueError(f"time_limit(={self.time_limit}) must be > 0 seconds")
+        if not 0 <= self.gap < 1:
+            raise ValueError(f"gap(={self.gap}) must be in [0, 1)")
+        for name in ("backlog_penalty", "lost_sales_penalty", "safety_stock_penalty"):
+            v = getattr(self, name)
+            if v is not None and v < 0:
+                raise ValueError(f"{name}(={v}) must be >= 0")
+
+    def replace(self, **changes) -> "SolveOptions":
+        return replace(self, **changes)

@@ -1,0 +1,290 @@
+"""The typed result of planning: :class:`Plan`, its :class:`Status`, bottlenecks, diagnosis."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import pandas as pd
+
+from models.calendar import Calendar
+
+
+class Status(str, Enum):
+    """What the solver established."""
+
+    #: proven optimal (to the gap option for a MILP)
+    OPTIMAL = "optimal"
+    #: a plan, not proven optimal: the solver stopped at a limit; ``plan.gap`` says how far
+    FEASIBLE = "feasible"
+    #: no plan meets the hard constraints; ``plan.diagnosis`` says what cannot be met
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    #: stopped at the time limit before any plan was found
+    TIME_LIMIT = "time_limit"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A report while planning: ``phase`` (prepare, build, solve, read, diagnose, done),
+    seconds since the start, and the solver's incumbent and bound when it gives them."""
+
+    phase: str
+    elapsed: float
+    incumbent: float | None = None
+    bound: float | None = None
+    message: str = ""
+
+
+UNITS = {"resource": "hour", "supplier": "unit", "lane": "unit", "throughput": "unit",
+         "storage": "unit"}
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """A binding capacity and what one more unit of it is worth.
+
+    ``kind`` is resource, supplier, lane, throughput or storage; ``site`` the plant, supplier,
+    lane origin or DC; ``item`` the resource, product or lane ID; ``value`` the objective saved
+    per extra unit (hour) of capacity, in ``unit_of_value`` (the currency, or units of demand
+    met in a diagnosis)."""
+
+    kind: str
+    site: str
+    item: str
+    period: int
+    date: str
+    bucket: str
+    used: float
+    capacity: float
+    value: float
+    unit_of_value: str
+
+    def __str__(self) -> str:
+        unit = UNITS.get(self.kind, "unit")
+        where = {
+            "resource": f"{self.item} at {self.site}",
+            "supplier": f"supplier {self.site} for {self.item}",
+            "lane": f"lane {self.item}",
+            "throughput": f"throughput of {self.site}",
+            "storage": f"storage of {self.item} at {self.site}",
+        }.get(self.kind, f"{self.kind} {self.site} {self.item}")
+        if self.unit_of_value in ("units", "unit"):
+            gain = f"meets {self.value:,.2f} more units of demand"
+        else:
+            gain = f"saves {self.value:,.2f} {self.unit_of_value}"
+        return f"{where}, {self.bucket} of {self.date} (period {self.period}): one more " \
+               f"{unit} {gain}"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Demand that cannot be met: units short for a customer, product and period."""
+
+    customer: str
+    product: str
+    period: int
+    date: str
+    quantity: float
+    reason: str = ""
+
+    def __str__(self) -> str:
+        s = f"{self.customer} cannot get {self.quantity:,.6g} of {self.product} in the " \
+            f"period of {self.date} (period {self.period})"
+        return s + (f": {self.reason}" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a plan is infeasible, from an elastic re-solve that minimises unmet demand and
+    other violations: what cannot be met, which capacities bind it, what else is violated."""
+
+    shortfalls: tuple[Shortfall, ...] = ()
+    binding: tuple[Bottleneck, ...] = ()
+    violations: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def total_short(self) -> float:
+        return sum(s.quantity for s in self.shortfalls)
+
+    def __str__(self) -> str:
+        lines = []
+        if self.shortfalls:
+            lines.append(f"{len(self.shortfalls)} demand(s) cannot be met on time "
+                         f"({self.total_short:,.6g} units in all):")
+            lines += [f"  {s}" for s in self.shortfalls[:20]]
+            if len(self.shortfalls) > 20:
+                lines.append(f"  ... and {len(self.shortfalls) - 20} more")
+        if self.binding:
+            lines.append("what binds it:")
+            lines += [f"  {b}" for b in self.binding[:10]]
+        if self.violations:
+            lines.append("other hard limits that cannot hold:")
+            lines += [f"  {v}" for v in self.violations[:20]]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines) or "no diagnosis"
+
+    def as_dict(self) -> dict:
+        return {
+            "shortfalls": [s.__dict__ for s in self.shortfalls],
+            "binding": [b.__dict__ | {"text": str(b)} for b in self.binding],
+            "violations": list(self.violations),
+            "note": self.note,
+            "text": str(self),
+        }
+
+
+TABLES = ("production", "purchases", "shipments", "inventory", "backlog", "capacity")
+
+
+@dataclass(frozen=True, repr=False)
+class Plan:
+    """A production-distribution plan.
+
+    Tables are keyed by the network's IDs, one row per (key, ``period``) with ``date`` the
+    start of the period: ``production`` (plant, product), ``purchases`` (supplier, product,
+    destination; ``period`` is when the order is placed), ``shipments`` (lane, product;
+    ``period`` is when it leaves, ``arrival`` when it arrives), ``inventory`` (site, product; end
+    of period), ``backlog`` (customer, product: demand, delivered, backlog, lost) and
+    ``capacity`` (kind, site, item: used, available, utilisation and, for LPs, the
+    ``shadow_price`` = objective saved per extra unit of capacity). Quantities in each
+    product's unit, money in ``currency``. Flow tables list only nonzero rows.
+    """
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    backend: str
+    build_seconds: float
+    solve_seconds: float
+    network: str
+    currency: str
+    calendar: Calendar
+    costs: dict[str, float]
+    production: pd.DataFrame
+    purchases: pd.DataFrame
+    shipments: pd.DataFrame
+    inventory: pd.DataFrame
+    backlog: pd.DataFrame
+    capacity: pd.DataFrame
+    #: part of ``solve_seconds`` spent handing the model to the solver library
+    handoff_seconds: float = 0.0
+    size: dict[str, int] = field(default_factory=dict)
+    is_mip: bool = False
+    detail: str = ""
+    diagnosis: Diagnosis | None = None
+    options: object = None
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status.has_solution
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {n: getattr(self, n) for n in TABLES}
+
+    def bottlenecks(self, n: int | None = None, min_value: float = 1e-6) -> list[Bottleneck]:
+        """Binding capacities sorted by the value of one more unit (LP plans; a MILP has no
+        duals and gives an empty list)."""
+        c = self.capacity
+        if c.empty or "shadow_price" not in c or c["shadow_price"].isna().all():
+            return []
+        c = c[c["shadow_price"] > min_value].sort_values(
+            ["shadow_price", "kind", "site", "item", "period"],
+            ascending=[False, True, True, True, True])
+        if n is not None:
+            c = c.head(n)
+        return [Bottleneck(r.kind, r.site, r.item, int(r.period), str(r.date),
+                           self.calendar.bucket, float(r.used), float(r.available),
+                           float(r.shadow_price), self.currency) for r in c.itertuples()]
+
+    def summary(self) -> dict:
+        """The plan in a few numbers (the CLI's JSON object)."""
+        def num(v):
+            return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v
+
+        out = {
+            "status": self.status.value,
+            "objective": num(self.objective),
+            "bound": num(self.bound),
+            "gap": num(self.gap),
+            "build_seconds": round(self.build_seconds, 4),
+            "solve_seconds": round(self.solve_seconds, 4),
+            "handoff_seconds": round(self.handoff_seconds, 4),
+            "backend": self.backend,
+            "costs": {k: round(v, 6) for k, v in self.costs.items()},
+            "currency": self.currency,
+            "network": self.network,
+            "periods": self.calendar.periods,
+            "bucket": self.calendar.bucket,
+            "size": dict(self.size),
+            "mip": self.is_mip,
+            "detail": self.detail,
+        }
+        if self.has_solution:
+            b = self.backlog
+            out["demand"] = float(b["demand"].sum()) if len(b) else 0.0
+            out["delivered_on_time"] = float(b["on_time"].sum()) if len(b) else 0.0
+            out["lost"] = float(b["lost"].sum()) if len(b) else 0.0
+            out["backlog_end"] = float(b.loc[b["period"] == self.calendar.periods - 1,
+                                              "backlog"].sum()) if len(b) else 0.0
+            out["bottlenecks"] = [str(x) for x in self.bottlenecks(5)]
+        if self.diagnosis is not None:
+            out["diagnosis"] = self.diagnosis.as_dict()
+        return out
+
+    def to_folder(self, path) -> Path:
+        """Write every table as CSV plus ``summary.json`` (and ``diagnosis.txt`` when there is
+        one). Files go to a temporary folder beside ``path`` first, so an error leaves no
+        half-written plan."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+        try:
+            for name, df in self.tables.items():
+                df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+            pd.DataFrame({"category": list(self.costs), "cost": list(self.costs.values())}
+                         ).to_csv(tmp / "costs.csv", index=False, lineterminator="\n")
+            (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=str)
+                                              + "\n", encoding="utf-8")
+            if self.diagnosis is not None:
+                (tmp / "diagnosis.txt").write_text(str(self.diagnosis) + "\n", encoding="utf-8")
+            path.mkdir(exist_ok=True)
+            for f in tmp.iterdir():
+                f.replace(path / f.name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return path
+
+    def __repr__(self) -> str:
+        head = f"<Plan {self.network!r} {self.status.value}"
+        if self.objective is not None:
+            head += f", objective {self.objective:,.2f} {self.currency}"
+        if self.gap:
+            head += f", gap {self.gap:.2%}"
+        head += f" ({self.backend}, build {self.build_seconds:.2f}s, " \
+                f"solve {self.solve_seconds:.2f}s)"
+        lines = [head]
+        if self.has_solution:
+            costs = ", ".join(f"{k} {v:,.2f}" for k, v in self.costs.items() if abs(v) > 1e-9)
+            lines.append(f"  costs: {costs}")
+            lines.append(f"  {len(self.production)} production, {len(self.purchases)} purchase, "
+                         f"{len(self.shipments)} shipment rows; "
+                         f"{self.calendar.periods} {self.calendar.bucket}s")
+            for b in self.bottlenecks(3):
+                lines.append(f"  bottleneck: {b}")
+        if self.diagnosis is not None:
+            lines += ["  " + x for x in str(self.diagnosis).splitlines()]
+        return "\n".join(lines) + ">"

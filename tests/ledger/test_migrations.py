@@ -1,0 +1,90 @@
+"""The schema comes from the migrations, matches the ORM, and the journals are append-only."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from ledger import Ledger, SchemaError, db
+from ledger.tables import APPEND_ONLY, Base
+
+
+def test_upgrade_creates_head_and_is_idempotent(database_url):
+    engine = db.connect(database_url)
+    try:
+        assert db.current_revision(engine) is None
+        with pytest.raises(SchemaError, match="chainlab db upgrade"):
+            db.check_schema(engine)
+        assert db.upgrade(engine) == db.head_revision()
+        assert db.upgrade(engine) == db.head_revision()
+        db.check_schema(engine)
+        names = set(sa.inspect(engine).get_table_names())
+        assert set(Base.metadata.tables) <= names
+    finally:
+        engine.dispose()
+
+
+def test_ledger_refuses_a_database_without_schema(database_url):
+    with pytest.raises(SchemaError, match="has no ledger schema"):
+        Ledger(database_url)
+
+
+def test_downgrade_and_upgrade_again(database_url):
+    engine = db.connect(database_url)
+    try:
+        db.upgrade(engine)
+        _downgrade(engine)
+        assert db.current_revision(engine) is None
+        assert "stock_moves" not in sa.inspect(engine).get_table_names()
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()
+
+
+def _downgrade(engine):
+    from alembic import command
+    cfg = db.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+
+
+def test_orm_matches_migrations(led):
+    """Autogenerate finds nothing to change: the ORM classes and the migrations agree."""
+    def compare_type(ctx, inspected, metadata_col, inspected_type, metadata_type):
+        # Fixed/UTCDateTime are TypeDecorators over exactly the migrations' column types
+        impl = getattr(metadata_type, "impl", metadata_type)
+        if ctx.dialect.name == "sqlite" and type(metadata_type).__name__ == "Fixed":
+            return not isinstance(inspected_type, sa.BigInteger)
+        return None if impl is metadata_type else ctx.impl.compare_type(
+            inspected, sa.Column(metadata_col.name, impl))
+
+    with led.engine.connect() as conn:
+        mc = MigrationContext.configure(conn, opts={"compare_type": compare_type})
+        diff = compare_metadata(mc, Base.metadata)
+    assert diff == []
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_journals_refuse_update_and_delete(tiny_led, table):
+    led = tiny_led
+    led.post_move("receipt", "DC1", "FG1", 5)
+    if table == "order_events":
+        import pandas as pd
+        led.publish_orders(pd.DataFrame([{
+            "type": "transfer", "product": "FG1", "from_site": "PLANT1", "to_site": "DC1",
+            "quantity": 5.0, "release_date": "2027-01-04", "due_date": "2027-01-11"}]))
+        led.set_order_status(led.orders().orders[0].number, "firm")
+    for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with led.engine.begin() as conn:
+                conn.exec_driver_sql(sql)
+    with led.engine.connect() as conn:
+        assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() >= 1
+    if led.engine.dialect.name == "postgresql":
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with led.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {table} CASCADE")
