@@ -82,7 +82,7 @@ class FitOptions:
     """
 
     seed: int = 0
-    samples: int = 1000
+    samples: int = 500
     win_rate_prior: float = 2.0
     seasonal: bool = True
     max_harmonics: int = 6
@@ -360,25 +360,26 @@ class DemandModel:
             zp = rng.standard_normal((n, nprod))
             level = np.exp(zp[:, :, None] * rr.product_sd - rr.product_sd ** 2 / 2)
             share = np.exp(rng.standard_normal((n, npairs)) * rr.share_sd - rr.share_sd ** 2 / 2)
-            scale = level[:, rr.product, :] * (share * rr.gap_mean)[:, :, None] * rr.rate
+            share_gap = (share * rr.gap_mean).ravel()
             k = 1.0 / rr.size_cv ** 2
             age = np.broadcast_to(rr.age0, (n, npairs)).copy()
             amax = rr.hazard.shape[1] - 1
             cols = np.arange(npairs)
             lag_cdf = np.cumsum(self.lag)
-            sub = np.zeros((n, npairs, H))
             for t in range(H):
-                hz = rr.hazard[cols, age]
-                hit = rng.random((n, npairs)) < hz
-                size = rng.gamma(k, 1.0 / k, (n, npairs))
-                amount = np.where(hit, size * scale[:, :, t], 0.0)
-                lag = np.minimum(np.searchsorted(lag_cdf, rng.random((n, npairs)), side="right"),
-                                 len(self.lag) - 1)
-                for lv in np.unique(lag[hit]) if hit.any() else ():
-                    if t + lv < H:
-                        sub[:, :, t + lv] += np.where(lag == lv, amount, 0.0)
-                age = np.where(hit, 1, np.minimum(age + 1, amax))
-            out[:, self._rr_rows, :] += sub
+                hit = rng.random((n, npairs)) < rr.hazard[cols, age]
+                idx = np.flatnonzero(hit)
+                r, c = np.divmod(idx, npairs)
+                amount = (rng.gamma(k[c], 1.0 / k[c]) * level[r, rr.product[c], t]
+                          * share_gap[idx] * rr.rate[c, t])
+                land = t + np.minimum(np.searchsorted(lag_cdf, rng.random(len(idx)),
+                                                      side="right"), len(self.lag) - 1)
+                ok = land < H
+                # each (scenario, pair) orders at most once per bucket: no repeated targets
+                out[r[ok], self._rr_rows[c[ok]], land[ok]] += amount[ok]
+                age += 1
+                np.minimum(age, amax, out=age)
+                age[hit] = 1
         if len(self.opportunities):
             rows = self.opportunities["row"].to_numpy()
             qty = self.opportunities["quantity"].to_numpy(dtype=float)

@@ -1,7 +1,7 @@
 """Statistical forecasting pieces of the demand model (:mod:`models.demand`).
 
 * :func:`harmonic_regression`: the seasonal model of a product's weekly (or daily) run-rate
-  intake, a dynamic-harmonic-regression-style GLM (Hyndman & Athanasopoulos, *Forecasting:
+  demand, a dynamic-harmonic-regression-style GLM (Hyndman & Athanasopoulos, *Forecasting:
   Principles and Practice*, 3rd ed., §12.1 "weekly data"): log mean = level + trend + K pairs
   of Fourier terms of the year, fitted as a quasi-Poisson GLM with statsmodels; the trend and K
   are chosen by QAIC. Fourier terms are the standard answer for weekly data with one or two
@@ -160,12 +160,12 @@ def harmonic_regression(y: np.ndarray, horizon: int, bucket_days: int, *,
     """Fit log E[y_t] = b0 + b1 t + sum_j (a_j sin + c_j cos)(2 pi j t / P) (P = one year in
     buckets) as a quasi-Poisson GLM and forecast ``horizon`` buckets.
 
-    Candidates: trend on/off (on only with half a year of history) times K = 0..max_harmonics
-    (K > 0 only with a full year); the one with the least QAIC = deviance / phi + 2 k wins,
-    phi = Pearson chi² / df of the largest candidate (Burnham & Anderson 2002, §2.5), inflated
-    by (1 + rho) / (1 - rho) for lag-1 autocorrelation rho of its residuals. A trend whose
-    forecast is more than twice or under half the same model's without trend is dropped.
-    Daily buckets add day-of-week terms. A series of zeros forecasts zeros.
+    Selection by QAIC = deviance / phi + 2 k (Burnham & Anderson 2002, §2.5), phi = Pearson
+    chi² / df of the largest model inflated by (1 + rho) / (1 - rho) for the lag-1
+    autocorrelation rho of its residuals: first K = 0..max_harmonics (K > 0 only with a full
+    year of history) with the trend (only with half a year), then the chosen K without the
+    trend. A trend whose forecast is more than twice or under half the same model's without
+    it is not trusted. Daily buckets add day-of-week terms. A series of zeros forecasts zeros.
     """
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
@@ -180,43 +180,54 @@ def harmonic_regression(y: np.ndarray, horizon: int, bucket_days: int, *,
     t_fut = np.arange(horizon, dtype=float)
     weekly = bucket_days == 1 and n >= 28
     k_max = max_harmonics if (seasonal and n >= period) else 0
-    trends = (False, True) if n >= period / 2 else (False,)
-    cands = [(k, tr) for tr in trends for k in range(k_max + 1)]
-    fits = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for k, tr in cands:
+    trend = n >= period / 2
+    fits: dict = {}
+
+    def fit(k, tr):
+        if (k, tr) not in fits:
             x = _design(t_hist, n, period, k, tr, weekly)
-            if x.shape[1] >= n - 1:
-                continue
-            try:
-                res = GLM(y, x, family=families.Poisson()).fit(scale="X2")
-            except (ValueError, np.linalg.LinAlgError):
-                continue
-            if np.all(np.isfinite(res.params)):
-                fits[(k, tr)] = res
-    if not fits:
+            res = None
+            if x.shape[1] < n - 1:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        res = GLM(y, x, family=families.Poisson()).fit(scale="X2")
+                except (ValueError, np.linalg.LinAlgError):
+                    res = None
+                if res is not None and not np.all(np.isfinite(res.params)):
+                    res = None
+            fits[(k, tr)] = res
+        return fits[(k, tr)]
+
+    for k in range(k_max, -1, -1):
+        fit(k, trend)
+    done = {c: r for c, r in fits.items() if r is not None}
+    if not done:
         m = y.mean()
         return HarmonicFit(np.full(n, m), np.full(horizon, m),
                            np.full(horizon, 1 / np.sqrt(max(y.sum(), 1))), 0, False, 1.0)
-    largest = max(fits, key=lambda c: fits[c].df_model)
-    infl = _ar1_inflation(np.asarray(fits[largest].resid_pearson, dtype=float))
-    phi = max(float(fits[largest].scale), 1.0) * infl
-    qaic = {c: r.deviance / phi + 2 * (r.df_model + 1) for c, r in fits.items()}
-    for c in sorted(qaic, key=qaic.get):
-        k, tr = c
-        res = fits[c]
-        xf = _design(t_fut, n, period, k, tr, weekly)
-        eta = xf @ res.params
-        if not tr or (k, False) not in fits:
-            break
-        # a trend that more than doubles or halves demand over the horizon is not trusted
+    largest = max(done, key=lambda c: done[c].df_model)
+    infl = _ar1_inflation(np.asarray(done[largest].resid_pearson, dtype=float))
+    phi = max(float(done[largest].scale), 1.0) * infl
+
+    def qaic(c):
+        r = fits.get(c)
+        return np.inf if r is None else r.deviance / phi + 2 * (r.df_model + 1)
+
+    k = min(range(k_max + 1), key=lambda j: qaic((j, trend)))
+    tr = trend
+    if trend and fit(k, False) is not None:
         flat = np.exp(_design(t_fut, n, period, k, False, weekly) @ fits[(k, False)].params)
-        if 0.5 <= np.exp(eta).sum() / max(flat.sum(), 1e-12) <= 2.0:
-            break
+        steep = np.exp(_design(t_fut, n, period, k, True, weekly) @ fits[(k, True)].params) \
+            if fits.get((k, True)) is not None else flat
+        trusted = 0.5 <= steep.sum() / max(flat.sum(), 1e-12) <= 2.0
+        tr = trusted and qaic((k, True)) < qaic((k, False))
+    res = fits[(k, tr)]
+    xf = _design(t_fut, n, period, k, tr, weekly)
     cov = np.asarray(res.cov_params()) * infl
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", xf, cov, xf), 0.0))
-    return HarmonicFit(np.asarray(res.fittedvalues, dtype=float), np.exp(eta), se, k, tr, phi)
+    return HarmonicFit(np.asarray(res.fittedvalues, dtype=float), np.exp(xf @ res.params), se,
+                       k, tr, phi)
 
 
 def _ar1_inflation(resid: np.ndarray) -> float:

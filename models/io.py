@@ -64,6 +64,25 @@ def _decode(data: bytes, file: str, issues: list[Issue]) -> str | None:
         return None
 
 
+def _read_fast(text: str) -> pd.DataFrame | None:
+    """pandas' C parser for the common case of one record per line and no ragged rows;
+    None means: use the careful reader, which names rows exactly."""
+    try:
+        df = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
+                         na_filter=False, skipinitialspace=True, skip_blank_lines=False)
+    except (pd.errors.ParserError, ValueError):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if len(df) != lines or len(df) < 1 or (df.iloc[1:] == "").all(axis=1).any():
+        return None  # blank lines or quoted line breaks: row numbers need the careful reader
+    header = [str(h).strip() for h in df.iloc[0]]
+    body = df.iloc[1:]
+    body.columns = header
+    body = body.reset_index(drop=True)
+    body["_row"] = np.arange(len(body), dtype=np.int64) + 2
+    return body
+
+
 def read_csv_text(path: Path, table: Table, issues: list[Issue]) -> pd.DataFrame | None:
     """One CSV file as a DataFrame of strings ('' for blank) with a ``_row`` column, or None."""
     file = path.name
@@ -83,6 +102,9 @@ def read_csv_text(path: Path, table: Table, issues: list[Issue]) -> pd.DataFrame
                                           "comma-separated files with '.' as decimal point: "
                                           "re-export it as CSV with ',' as separator", row=1))
                 return None
+    df = _read_fast(text)
+    if df is not None:
+        return df
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     try:
         header = [h.strip() for h in next(reader)]
@@ -281,8 +303,10 @@ def parse_table(t: Table, df: pd.DataFrame, issues: list[Issue],
                                 row=1, column=c, severity=W))
     out = {}
     for f in t.fields:
-        s = df[f.name].astype(str).str.strip() if f.name in df.columns else pd.Series(
-            "", index=df.index, dtype=object)
+        if f.name in df.columns:
+            s = pd.Series([str(x).strip() for x in df[f.name].tolist()], dtype=object)
+        else:
+            s = pd.Series([""] * len(df), dtype=object)
         blank = (s == "").to_numpy()
         if f.required and f.name in df.columns and blank.any():
             _bad(issues, file, rows[blank], f.name, s[blank].tolist(),
@@ -316,13 +340,15 @@ def parse_table(t: Table, df: pd.DataFrame, issues: list[Issue],
             if bad.any():
                 _bad(issues, file, rows[bad], f.name, s[bad].tolist(),
                      f"'{{v}}' is not one of {', '.join(f.choices)}")
-            vals = s.where(~bad, "")
+            vals = np.where(bad, "", s.to_numpy(dtype=object))
             if f.default is not None:
-                vals = vals.where(vals != "", str(f.default))
-            out[f.name] = vals.to_numpy(dtype=object)
+                vals = np.where(vals == "", str(f.default), vals)
+            out[f.name] = vals.astype(object)
         else:
             out[f.name] = s.to_numpy(dtype=object)
-    res = pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+    # text columns stay plain Python strings (object dtype): fast hashing and comparisons
+    res = pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v
+                        for k, v in out.items()}, index=pd.RangeIndex(len(df)))
     res["_row"] = rows
     return res
 

@@ -94,11 +94,18 @@ class _Ctx:
         self.rows = df["_row"].to_numpy() if "_row" in df else np.arange(len(df)) + 2
 
     def flag(self, mask, column: str, template: str, severity=Severity.ERROR, values=None):
-        """One issue per flagged row (the first few), ``{v}`` = the cell value."""
+        """One issue per flagged row (the first few), ``{v}`` = the cell value, or
+        ``values(i)`` when a function of the row position is given."""
         idx = np.flatnonzero(np.asarray(mask))
-        vals = self.df[column].to_numpy() if values is None else np.asarray(values)
+        if not len(idx):
+            return
+        if values is None:
+            col = self.df[column].to_numpy()
+            values = col.__getitem__
+        elif not callable(values):
+            values = np.asarray(values, dtype=object).__getitem__
         for i in idx[:_LIMIT]:
-            self.issues.append(Issue(self.file, template.format(v=vals[i]), row=int(self.rows[i]),
+            self.issues.append(Issue(self.file, template.format(v=values(i)), row=int(self.rows[i]),
                                      column=column, severity=severity))
         if len(idx) > _LIMIT:
             self.issues.append(Issue(self.file, f"... and {len(idx) - _LIMIT} more rows like "
@@ -118,7 +125,7 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
     t = {n: tables.get(n) if tables.get(n) is not None else empty_table(TABLES[n]) for n in TABLES}
     ctx = {n: _Ctx(issues, n, df, xlsx) for n, df in t.items()}
     sites, products = t["sites"], t["products"]
-    kind = dict(zip(sites["id"], sites["kind"]))
+    kind = dict(zip(sites["id"].tolist(), sites["kind"].tolist()))
     site_ids, product_ids = set(kind), set(products["id"])
 
     # duplicate keys
@@ -132,12 +139,15 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
             first = df.drop_duplicates(list(table.key), keep="first")
             first_row = {tuple(k): r for k, r in zip(first[list(table.key)].itertuples(index=False),
                                                       ctx[n].rows[~dup])}
-            vals = ["/".join(str(x) for x in k if x != "") for k in
-                    df[list(table.key)].itertuples(index=False)]
-            firsts = [first_row.get(tuple(k)) for k in df[list(table.key)].itertuples(index=False)]
+            keys = df[list(table.key)]
+
+            def described(i, keys=keys, first_row=first_row):
+                k = tuple(keys.iloc[i])
+                shown = "/".join(str(x) for x in k if x != "")
+                return f"'{shown}' (first on row {first_row.get(k)})"
+
             ctx[n].flag(dup, table.key[0], "duplicate " + keyname + " {v}; each must appear once "
-                        "(remove or merge this row)", values=[
-                            f"'{v}' (first on row {r})" for v, r in zip(vals, firsts)])
+                        "(remove or merge this row)", values=described)
 
     def ref(n, col, known, what, fix, allow_blank=False):
         if (known is site_ids and "sites" not in tables) or (
@@ -188,8 +198,8 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
         s = t[n][col]
         k = s.map(kind).astype(object).fillna("")
         bad = (k != "").to_numpy() & ~k.isin(allowed).to_numpy()
-        kinds = k.to_numpy()
-        ctx[n].flag(bad, col, msg, values=[f"{v}' is a {kk}" for v, kk in zip(s, kinds)])
+        sv, kinds = s.to_numpy(), k.to_numpy()
+        ctx[n].flag(bad, col, msg, values=lambda i: f"{sv[i]}' is a {kinds[i]}")
 
     kind_is("lanes", "origin", ("supplier", "plant", "dc"),
             "'{v}; lanes cannot leave a customer (reverse the lane or fix the origin)")
@@ -256,7 +266,8 @@ def _reachability(t, ctx, kind, issues):
     lanes = t["lanes"]
     generic = defaultdict(list)
     specific = defaultdict(lambda: defaultdict(list))
-    for o, dst, p in zip(lanes["origin"], lanes["destination"], lanes["product"]):
+    for o, dst, p in zip(lanes["origin"].tolist(), lanes["destination"].tolist(),
+                         lanes["product"].tolist()):
         if p:
             specific[p][o].append(dst)
         else:
@@ -310,31 +321,27 @@ def _reachability(t, ctx, kind, issues):
             cache[key] = seen
         at[p] = cache[key]
 
-    bad = np.array([c not in at.get(p, ()) for c, p in zip(d["customer"], d["product"])], bool)
-    if bad.any():
-        c = ctx["demand"]
-        seen_pairs = set()
+    pairs = d[["customer", "product"]].drop_duplicates()
+    cust, prods = pairs["customer"].tolist(), pairs["product"].tolist()
+    bad = [i for i, (c, p) in enumerate(zip(cust, prods)) if c not in at.get(p, ())]
+    if bad:
         first = np.zeros(len(d), bool)
-        for i in np.flatnonzero(bad):
-            pair = (d["customer"].iat[i], d["product"].iat[i])
-            if pair not in seen_pairs:
-                seen_pairs.add(pair)
-                first[i] = True
-        c.flag(first, "customer", "no source can reach {v}: add a lane to this customer from a "
-               "site that gets the product, or a supplier / plant / stock for it",
-               values=[f"customer '{a}' with product '{b}'" for a, b in
-                       zip(d["customer"], d["product"])])
+        first[pairs.index.to_numpy()[bad]] = True  # the first demand row of each pair
+        dc, dp = d["customer"].to_numpy(), d["product"].to_numpy()
+        ctx["demand"].flag(first, "customer", "no source can reach {v}: add a lane to this "
+                           "customer from a site that gets the product, or a supplier / plant / "
+                           "stock for it", values=lambda i: f"customer '{dc[i]}' with product '{dp[i]}'")
 
 
 def _usage_warnings(t, ctx, kind, issues):
     d, lanes, products = t["demand"], t["lanes"], t["products"]
-    demanded = set(d["product"])
-    consumed = set(t["bom"]["component"])
+    demanded = set(d["product"].unique())
+    consumed = set(t["bom"]["component"].unique())
     unused = ~products["id"].isin(demanded | consumed).to_numpy()
     if len(d) or len(t["bom"]):
         ctx["products"].flag(unused, "id", "product '{v}' is neither demanded nor a component of "
                              "anything", severity=W)
-    customers_with_demand = set(d["customer"])
+    customers_with_demand = set(d["customer"].unique())
     dest_kind = lanes["destination"].map(kind).astype(object).fillna("").to_numpy()
     idle = (dest_kind == "customer") & ~lanes["destination"].isin(customers_with_demand).to_numpy()
     if len(d):

@@ -1,0 +1,80 @@
+"""The command line: exit codes 0/1/2, one JSON object with --json, no traceback on bad input."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from api.cli import app
+
+TINY = Path(__file__).parents[1] / "data" / "tiny"
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_validate_ok_json():
+    r = run("validate", TINY, "--json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == {"valid": True, "errors": [], "warnings": []}
+
+
+def test_validate_bad_input_exits_1_with_errors(tmp_path):
+    net = tmp_path / "net"
+    shutil.copytree(TINY, net)
+    (net / "lanes.csv").write_text((net / "lanes.csv").read_text().replace("DC1,C1,0.5", "DC1,C1,x"))
+    r = run("validate", net, "--json")
+    assert r.exit_code == 1
+    obj = json.loads(r.stdout)
+    assert obj["valid"] is False
+    assert obj["errors"] == [{"file": "lanes.csv", "row": 5, "column": "cost_per_unit",
+                              "message": "'x' is not a number: expected a number like 12.5"}]
+    human = run("validate", net)
+    assert human.exit_code == 1 and "lanes.csv" in human.stdout and "Traceback" not in human.output
+
+
+def test_usage_error_exits_2():
+    assert run("validate").exit_code == 2
+    assert run("no-such-command").exit_code == 2
+
+
+def test_info_json_and_bad_folder(tmp_path):
+    r = run("info", TINY, "--json")
+    assert r.exit_code == 0
+    obj = json.loads(r.stdout)
+    assert obj["customers"] == 2 and obj["total_demand"] == 390
+    bad = run("info", tmp_path / "missing", "--json")
+    assert bad.exit_code == 1
+    assert "is not a folder" in json.loads(bad.stdout)["error"]
+    human = run("info", tmp_path / "missing")
+    assert human.exit_code == 1 and "Traceback" not in human.output
+
+
+def test_schema_lists_every_table():
+    r = run("schema", "--json")
+    obj = json.loads(r.stdout)
+    assert set(obj) == {"sites", "products", "bom", "production", "resources", "supply", "lanes",
+                        "inventory", "demand"}
+    assert {"column": "cost_per_unit", "type": "number", "unit": "currency/unit",
+            "required": True, "default": None, "choices": [],
+            "meaning": "transport cost per unit"} in obj["lanes"]
+
+
+def test_demo_json():
+    r = run("demo", "--json")
+    assert r.exit_code == 0, r.output
+    obj = json.loads(r.stdout)
+    assert obj["valid"] is True and obj["network"]["customers"] == 60
+
+
+def test_console_script_runs_as_a_process():
+    """The installed entry point: stdout holds exactly the JSON object."""
+    exe = Path(sys.executable).parent / "chainlab"
+    p = subprocess.run([str(exe), "validate", str(TINY), "--json"], capture_output=True, text=True)
+    assert p.returncode == 0
+    assert json.loads(p.stdout)["valid"] is True
