@@ -60,10 +60,10 @@ def generate(folder: Path, n_sites: int, n_lanes: int, n_products: int, n_demand
     pd.DataFrame([(s, r, 2.0) for s in sup for r in rm],
                  columns=["supplier", "product", "unit_cost"]).to_csv(folder / "supply.csv", index=False)
     fixed = [(s, p) for s in sup for p in pl] + [(p, d) for p in pl for d in dc]
-    per_cust = max(1, -(-(n_lanes - len(fixed)) // n_cu))
-    cust = [(dc[(i * 7 + k * 13) % n_dc], c) for i, c in enumerate(cu) for k in range(per_cust)]
+    base, extra = divmod(max(n_cu, n_lanes - len(fixed)), n_cu)
+    cust = [(dc[(i * 7 + k) % n_dc], c) for i, c in enumerate(cu)
+            for k in range(base + (i < extra))]
     lanes = pd.DataFrame(fixed + cust, columns=["origin", "destination"]).drop_duplicates()
-    lanes = lanes.iloc[:n_lanes]
     lanes["cost_per_unit"] = rng.uniform(0.1, 5, len(lanes)).round(3)
     lanes["lead_time_days"] = rng.integers(1, 10, len(lanes))
     lanes.to_csv(folder / "lanes.csv", index=False)
