@@ -272,3 +272,27 @@ def test_ragged_row(tmp_path):
     assert errs[0] == ("resources.csv row 2: has 5 fields but the header has 3; a value probably "
                        "contains an unquoted comma (quote it, or use '.' as decimal point)")
     assert len(errs) == 2  # the dropped row leaves production's LINE1 without a resource
+
+
+def test_excel_workbook_errors_name_the_sheet(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "net.xlsx"
+    Network.from_folder(TINY).to_excel(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["lanes"]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=5, column=header.index("cost_per_unit") + 1, value="cheap")
+    del wb["sites"]
+    wb.save(path)
+    errs = errors_of(path)
+    assert "net.xlsx[sites]: sheet is missing; it is required (columns id, kind)" in errs
+    assert "net.xlsx[lanes] row 5, column 'cost_per_unit': 'cheap' is not a number: expected a " \
+           "number like 12.5" in errs
+
+
+def test_not_a_workbook(tmp_path):
+    path = tmp_path / "net.xlsx"
+    path.write_text("hello")
+    errs = errors_of(path)
+    assert len(errs) == 1 and errs[0].startswith("net.xlsx: cannot be read as an Excel workbook")
