@@ -157,6 +157,16 @@ def demo(out_dir: Annotated[Optional[Path], typer.Option("--out", help="output f
     out.print(summary_table(n.summary(), f"network {n.name}"))
 
 
+def _register() -> None:
+    """The commands that live in their own modules (each imports its engine lazily)."""
+    from api.cli_demand import demand_command
+
+    app.command("demand")(demand_command)
+
+
+_register()
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -103,7 +103,7 @@ class CrmData:
     # ------------------------------------------------------------ construction
 
     @classmethod
-    def from_folder(cls, path, net) -> "CrmData":
+    def from_folder(cls, path, net) -> CrmData:
         """Read a CRM folder (``orders.csv``, optional ``opportunities.csv``)."""
         root = Path(path)
         issues: list[Issue] = []
@@ -128,7 +128,7 @@ class CrmData:
 
     @classmethod
     def from_records(cls, orders: list[dict], opportunities: list[dict] | None, net,
-                     source: str = "") -> "CrmData":
+                     source: str = "") -> CrmData:
         """Build from JSON-like records (lists of dicts with the CSV's column names; dates as
         ISO strings). Messages name a record as ``orders[3]`` (counted from 0)."""
         issues: list[Issue] = []
@@ -139,11 +139,12 @@ class CrmData:
             if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
                 issues.append(Issue(t.name, "must be a list of objects (one per record)"))
                 continue
-            raw[t.name] = _records_frame(recs)
+            if recs:  # no records = an empty table, whatever its columns
+                raw[t.name] = _records_frame(recs)
         return _build(raw, net, issues, source, lambda t: t.name, json_rows=True)
 
     @classmethod
-    def from_json(cls, path, net) -> "CrmData":
+    def from_json(cls, path, net) -> CrmData:
         """Read ``{"orders": [...], "opportunities": [...]}`` from a JSON file."""
         p = Path(path)
         try:
@@ -157,17 +158,24 @@ class CrmData:
 
     # ------------------------------------------------------------ views
 
-    def as_of(self, date) -> "CrmData":
-        """The CRM as it stood at the start of ``date``: orders placed before it; opportunities
+    def as_of(self, date) -> CrmData:
+        """The CRM as it stood at the start of ``date``: orders placed before it (those for
+        delivery on or after it still open); opportunities
         created before it, those closed on or after it turned back into open ones at the stage
-        they closed from. Used by the backtest."""
+        they closed from (``last_open_stage``; blank when the CRM does not tell, and then the
+        demand model gives them the pooled win rate), with no CRM probability. Used by the
+        backtest."""
         d = np.datetime64(pd.Timestamp(date), "ns")
-        o = self.orders[self.orders["order_date"].to_numpy() < d]
+        o = self.orders[self.orders["order_date"].to_numpy() < d].copy()
+        o.loc[(o["status"] == "shipped").to_numpy() & (o["delivery_date"].to_numpy() >= d),
+              "status"] = "open"  # shipped since, for delivery on or after the date
         opp = self.opportunities[self.opportunities["created_date"].to_numpy() < d].copy()
         later = (opp["status"] != "open").to_numpy() & ~(opp["closed_date"].to_numpy() < d)
         opp.loc[later, "status"] = "open"
-        opp.loc[later, "stage"] = opp.loc[later, "close_stage"]
+        opp.loc[later, "stage"] = opp.loc[later, "last_open_stage"]
+        opp.loc[later, "probability"] = np.nan
         opp.loc[later, "closed_date"] = pd.NaT
+        opp.loc[later, "close_stage"] = ""
         return replace(self, orders=o.reset_index(drop=True),
                        opportunities=opp.reset_index(drop=True))
 

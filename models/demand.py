@@ -4,18 +4,21 @@ from CRM order history and the sales pipeline (:mod:`models.crm`).
 Demand is dated by delivery (the order's ``requested_date``), in the network calendar's buckets,
 from the calendar's start (the forecast origin). It has three parts, added up:
 
-1. **Firm orders**: orders in hand (not cancelled) whose delivery falls in the horizon.
+1. **Firm orders**: open orders whose delivery falls in the horizon (past-due ones in its
+   first bucket); shipped and cancelled orders are not demand any more.
 2. **Run rate**: orders that did not come from an opportunity, still to be placed. Per product,
-   the weekly intake x_p(t) is a quasi-Poisson harmonic regression (trend + yearly Fourier terms,
-   chosen by QAIC; :func:`models.forecast.harmonic_regression`). Each customer's share of it is
-   the level of its own series deseasonalised by the product's fit, y_cp(t) / x_p(t), by the
-   method its Syntetos-Boylan class calls for (SES, Croston-SBA or ADIDA), and the shares are
-   normalised to 1 per product: top-down reconciliation with forecast proportions, so thin and
-   intermittent series borrow the product's seasonality and stay coherent with it. When orders
-   come is a discrete renewal process per customer x product (the empirical gaps between
-   ordering buckets, shrunk towards a geometric law), started from the time since the last
-   order: a customer who orders every 4 weeks is expected in the weeks its cycle falls on.
-   Orders then land after the order-to-delivery lag observed in the history.
+   the weekly rate of demand x_p(t) (each customer's orders spread over the weeks until its next
+   order, so that ordering cycles do not pass for noise) is a quasi-Poisson harmonic regression
+   (trend + yearly Fourier terms, chosen by QAIC; :func:`models.forecast.harmonic_regression`).
+   Each customer's share of it is the level of its own orders deseasonalised by the product's
+   fit, y_cp(t) / x_p(t), by the method its Syntetos-Boylan class calls for (SES, Croston-SBA
+   or ADIDA), and the shares are normalised to 1 per product: top-down reconciliation with
+   forecast proportions, so thin and intermittent series borrow the product's seasonality and
+   stay coherent with it. When orders come is a discrete renewal process per customer x
+   product (the empirical gaps between ordering buckets, shrunk towards a geometric law),
+   started from the time since the last order: a customer who orders every 4 weeks is expected
+   in the weeks its cycle falls on. Orders then land after the order-to-delivery lag observed
+   in the history.
 3. **Pipeline**: each open opportunity is won with the win rate of its stage, calibrated from the
    closed opportunities (won / closed by the stage they closed from, with a weak beta prior of
    ``win_rate_prior`` pseudo-opportunities at the CRM's own probability), as a whole, and lands
@@ -31,25 +34,28 @@ opportunity won or lost whole); the expected demand is the exact mean of those d
 :func:`backtest` refits on the history 13 weeks before the origin and scores the forecast
 against what was then ordered for those weeks, and against a seasonal-naive forecast.
 
-Forecasting library: statsmodels, measured against statsforecast on this machine (2 cores) on
-the Acme example's 246 customer x product weekly series and 12 product series:
+Forecasting library: statsmodels, chosen after measuring it against statsforecast on this
+machine (2 cores, 2026-11) on the Acme example's 246 customer x product weekly series and its
+12 product series. Cold imports are ``python -c`` wall times in one venv (statsforecast needs
+pandas < 3, so that venv had pandas 2.3; there numpy + pandas alone take 1.2-1.7 s):
 
-==========================================  ==============  =============
-                                            statsforecast   statsmodels
-==========================================  ==============  =============
-version                                     2.1.1           0.15.0
-cold import, numpy + pandas alone 0.9-1.2s  3.2-3.9 s       2.5-2.7 s
-SBA + ADIDA + SES, 246 series (1st call)    0.12 s          8.7 s (SES)
-MSTL / GLM-Fourier, 12 product series       0.44 s          0.16 s
-requires                                    pandas < 3,     pandas >= 1.4
-                                            fugue, pyarrow
-==========================================  ==============  =============
+============================================  ================  =================
+measured                                      statsforecast     statsmodels
+============================================  ================  =================
+version                                       2.1.1             0.15.0
+cold import, models used                      3.2-4.0 s         2.6-2.7 s
+SBA + ADIDA + SES on the 246 series           0.12 s            8.7 s (SES only)
+seasonal model of the 12 products             0.44 s (MSTL)     0.16 s (GLM)
+dependencies it adds                          pandas < 3,       scipy, patsy,
+                                              fugue, pyarrow    formulaic
+============================================  ================  =================
 
-statsforecast 2.x no longer JIT-compiles with numba, and it is fast, but it pins ``pandas<3``
-(this project runs pandas 3) and brings fugue and pyarrow; statsmodels imports faster and fits
-the seasonal GLM in milliseconds, but its per-series SES is slow, so the small level methods
-(SES, Croston-SBA, ADIDA) are written in numpy in :mod:`models.forecast`. statsmodels is
-imported lazily, inside the fit, so importing :mod:`models` stays cheap.
+statsforecast 2.1.1 no longer depends on numba (nothing is JIT-compiled) and is fast, but it
+pins ``pandas<3`` (this project runs pandas 3) and brings fugue and pyarrow. statsmodels
+imports faster (+1.6 s over numpy and pandas with pandas 3) and fits the seasonal GLM in
+milliseconds, but its per-series SES is slow, so the small level methods (SES, Croston-SBA,
+ADIDA) are numpy in :mod:`models.forecast`. statsmodels is imported inside the fit, so
+importing :mod:`models` stays cheap.
 """
 
 from __future__ import annotations
@@ -63,8 +69,14 @@ import pandas as pd
 from models.calendar import Calendar
 from models.crm import CrmData
 from models.errors import Issue, Severity
-from models.forecast import (LEVEL_METHODS, YEAR_DAYS, classify, harmonic_regression,
-                             seasonal_naive, wape)
+from models.forecast import (
+    LEVEL_METHODS,
+    YEAR_DAYS,
+    classify,
+    harmonic_regression,
+    seasonal_naive,
+    wape,
+)
 
 W = Severity.WARNING
 PAIR = ["customer", "product"]
@@ -79,6 +91,8 @@ class FitOptions:
     history (0 = the raw won / closed). ``max_harmonics``: most pairs of yearly Fourier terms;
     ``seasonal=False`` allows none. ``gap_prior``: pseudo-gaps of the geometric law in each
     customer's ordering rhythm. ``backtest_weeks``: hold-out length of :func:`backtest`.
+    ``count_shipped``: count orders already shipped for delivery in the horizon as firm demand
+    too (when the network's stock on hand predates their shipment).
     """
 
     seed: int = 0
@@ -88,6 +102,7 @@ class FitOptions:
     max_harmonics: int = 6
     gap_prior: float = 2.0
     backtest_weeks: int = 13
+    count_shipped: bool = False
 
 
 # ---------------------------------------------------------------- stage win rates
@@ -97,14 +112,19 @@ def stage_win_rates(opportunities: pd.DataFrame, prior: float = 2.0) -> pd.DataF
     """Win rate per stage from the closed opportunities, beside the CRM's own probability.
 
     Indexed by stage (open stages first, in the order of the CRM's probability): ``closed`` and
-    ``won`` (closed opportunities by the stage they closed from), ``observed`` = won / closed,
+    ``won`` (closed opportunities by the stage they closed from: ``last_open_stage``, or their
+    ``stage`` when it is one that open opportunities are in), ``observed`` = won / closed,
     ``crm_probability`` (median of the open ones' ``probability``), ``win_rate`` = (won + m p0)
     / (closed + m), the rate the model uses, with m = ``prior`` and p0 the CRM's probability
-    (or the pooled observed rate where the CRM gives none), ``open`` and ``open_quantity``.
+    (or, where the CRM gives none, the pooled rate of every closed opportunity), ``open`` and
+    ``open_quantity``. A closed opportunity that does not tell its stage (only 'Closed Won')
+    counts in the pooled rate alone.
     """
     opp = opportunities
-    closed = opp[opp["status"] != "open"]
     open_ = opp[opp["status"] == "open"]
+    closed_all = opp[opp["status"] != "open"]
+    told = ((closed_all["last_open_stage"] != "") | closed_all["stage"].isin(open_["stage"]))
+    closed = closed_all[told.to_numpy()]
     by = pd.DataFrame({
         "closed": closed.groupby("close_stage").size(),
         "won": closed[closed["status"] == "won"].groupby("close_stage").size(),
@@ -116,7 +136,7 @@ def stage_win_rates(opportunities: pd.DataFrame, prior: float = 2.0) -> pd.DataF
     by[["closed", "won", "open", "open_quantity"]] = by[
         ["closed", "won", "open", "open_quantity"]].fillna(0)
     by[["closed", "won", "open"]] = by[["closed", "won", "open"]].astype(int)
-    pooled = by["won"].sum() / by["closed"].sum() if by["closed"].sum() else np.nan
+    pooled = (closed_all["status"] == "won").mean() if len(closed_all) else np.nan
     by["observed"] = np.where(by["closed"] > 0, by["won"] / by["closed"].clip(lower=1), np.nan)
     p0 = by["crm_probability"].fillna(pooled).fillna(0.5)
     by["win_rate"] = (by["won"] + prior * p0) / (by["closed"] + prior)
@@ -178,6 +198,7 @@ class _RunRate:
     product: np.ndarray  # (pairs,) index into products
     product_sd: np.ndarray  # (products, H) sd of the log of the product's forecast level
     arrivals: np.ndarray  # (pairs, H) expected number of ordering buckets, u
+    rows: np.ndarray  # (pairs,) row of each pair in the model's grid
 
 
 class DemandModel:
@@ -189,15 +210,14 @@ class DemandModel:
     """
 
     def __init__(self, *, calendar: Calendar, pairs: pd.MultiIndex, firm: np.ndarray,
-                 run_rate: np.ndarray, pipeline: np.ndarray, rr: _RunRate, rr_rows: np.ndarray,
-                 lag: np.ndarray, opps: pd.DataFrame, opp_pmf: np.ndarray,
+                 run_rate: np.ndarray, pipeline: np.ndarray, rr: _RunRate, lag: np.ndarray, opps: pd.DataFrame, opp_pmf: np.ndarray,
                  stages: pd.DataFrame, series: pd.DataFrame, products: pd.DataFrame,
                  slippage_days: np.ndarray, options: FitOptions, warnings: list[Issue]):
         self.calendar = calendar
         self.pairs = pairs
         self.dates = calendar.dates.as_unit("ns")
         self.firm, self.run_rate, self.pipeline = firm, run_rate, pipeline
-        self._rr, self._rr_rows = rr, rr_rows
+        self._rr = rr
         #: P(delivery bucket - order bucket = l), l = 0, 1, ...
         self.lag = lag
         #: open opportunities the model counts: pair row, remaining quantity, win probability
@@ -217,7 +237,7 @@ class DemandModel:
     # ------------------------------------------------------------ construction
 
     @classmethod
-    def fit(cls, crm: CrmData, net, options: FitOptions | None = None) -> "DemandModel":
+    def fit(cls, crm: CrmData, net, options: FitOptions | None = None) -> DemandModel:
         """Fit on everything in ``crm`` before ``net.calendar.start``; forecast the calendar."""
         return _fit(crm, net.calendar, options or FitOptions())
 
@@ -307,8 +327,7 @@ class DemandModel:
                         "win_rate": _num(r.win_rate), "open": int(r.open),
                         "open_quantity": _num(r.open_quantity)} for s, r in st.iterrows()],
             "open_opportunities": len(self.opportunities),
-            "series": {c.value if hasattr(c, "value") else str(c): int(k)
-                       for c, k in cls.items()},
+            "series": {str(c): int(k) for c, k in cls.items()},
             "products": [{"product": p, "harmonics": int(r.harmonics), "trend": bool(r.trend),
                           "dispersion": round(float(r.dispersion), 3),
                           "run_rate_intake": round(float(r.intake), 3)}
@@ -355,7 +374,7 @@ class DemandModel:
         H = self.calendar.periods
         out = np.broadcast_to(self.firm, (n,) + self.firm.shape).copy()
         rr = self._rr
-        if len(self._rr_rows):
+        if len(rr.rows):
             npairs, nprod = len(rr.gap_mean), rr.product_sd.shape[0]
             zp = rng.standard_normal((n, nprod))
             level = np.exp(zp[:, :, None] * rr.product_sd - rr.product_sd ** 2 / 2)
@@ -376,7 +395,7 @@ class DemandModel:
                                                       side="right"), len(self.lag) - 1)
                 ok = land < H
                 # each (scenario, pair) orders at most once per bucket: no repeated targets
-                out[r[ok], self._rr_rows[c[ok]], land[ok]] += amount[ok]
+                out[r[ok], rr.rows[c[ok]], land[ok]] += amount[ok]
                 age += 1
                 np.minimum(age, amax, out=age)
                 age[hit] = 1
@@ -399,8 +418,7 @@ class DemandModel:
 
 def _fit(crm: CrmData, cal: Calendar, opt: FitOptions) -> DemandModel:
     warns: list[Issue] = list(crm.warnings)
-    H, bd = cal.periods, cal.days
-    origin = pd.Timestamp(cal.start)
+    H = cal.periods
     o = crm.orders[crm.orders["status"] != "cancelled"]
     ob = cal.period_of(o["order_date"])
     db = cal.period_of(o["delivery_date"])
@@ -417,9 +435,14 @@ def _fit(crm: CrmData, cal: Calendar, opt: FitOptions) -> DemandModel:
     lag = np.bincount(lag_b).astype(float) if len(lag_b) else np.ones(1)
     lag /= lag.sum()
 
-    # firm orders
-    firm_rows = o[(db >= 0) & (db < H)]
-    firm_b = db[(db >= 0) & (db < H)]
+    # firm orders: open ones for delivery in the horizon, past-due ones in its first bucket;
+    # without a status, those for delivery in the horizon. Shipped orders are fulfilled.
+    status = o["status"].to_numpy()
+    shipped = (status == "shipped") & (db >= 0) & (db < H)
+    in_hand = (db < H) & ((status == "open") | ((status == "") & (db >= 0))
+                          | (shipped & opt.count_shipped))
+    firm_rows = o[in_hand]
+    firm_b = np.maximum(db[in_hand], 0)
 
     # pipeline
     stages = stage_win_rates(crm.opportunities, opt.win_rate_prior)
@@ -451,17 +474,23 @@ def _fit(crm: CrmData, cal: Calendar, opt: FitOptions) -> DemandModel:
     else:
         opps = opps.assign(row=np.zeros(0, dtype=int))
 
-    rr, rr_rows, series, products = _run_rate(rr_hist, rr_b, n_hist, cal, opt, pairs)
+    rr, series, products = _run_rate(rr_hist, rr_b, n_hist, cal, opt, pairs)
     run_rate = np.zeros((P, H))
-    if len(rr_rows):
+    if len(rr.rows):
         intake = rr.rate * rr.gap_mean[:, None] * rr.arrivals
         delivered = np.zeros_like(intake)
         for lv, pl in enumerate(lag):
             if pl > 0 and lv < H:
                 delivered[:, lv:] += pl * intake[:, :H - lv]
-        run_rate[rr_rows] = delivered
+        run_rate[rr.rows] = delivered
+    if shipped.any() and not opt.count_shipped:
+        warns.append(Issue("orders.csv", f"{int(shipped.sum())} order(s) for delivery in the "
+                                         f"horizon ({o['quantity'].to_numpy()[shipped].sum():g} "
+                                         "units) are already shipped and are not demand; "
+                                         "count_shipped (--count-shipped) counts them",
+                           column="status", severity=W))
     return DemandModel(calendar=cal, pairs=pairs, firm=firm, run_rate=run_rate,
-                       pipeline=pipeline, rr=rr, rr_rows=rr_rows, lag=lag, opps=opps,
+                       pipeline=pipeline, rr=rr, lag=lag, opps=opps,
                        opp_pmf=opp_pmf[:, :H + 1] if len(opp_pmf) else np.zeros((0, H + 1)),
                        stages=stages, series=series, products=products, slippage_days=slips,
                        options=opt, warnings=warns)
@@ -535,8 +564,8 @@ def _run_rate(rr: pd.DataFrame, rr_b: np.ndarray, n: int, cal: Calendar, opt: Fi
     if len(rr) == 0 or n == 0:
         z = np.zeros((0, H))
         return (_RunRate(z, np.zeros(0), np.zeros((0, 2)), np.zeros(0, int), np.ones(0),
-                         np.zeros(0), np.zeros(0, int), np.zeros((0, H)), z),
-                np.zeros(0, dtype=int), empty_series, empty_products)
+                         np.zeros(0), np.zeros(0, int), np.zeros((0, H)), z,
+                         np.zeros(0, dtype=int)), empty_series, empty_products)
     key = pd.MultiIndex.from_frame(rr[PAIR])
     rr_pairs = key.unique().sort_values()
     Y = np.zeros((len(rr_pairs), n))
@@ -626,8 +655,8 @@ def _run_rate(rr: pd.DataFrame, rr_b: np.ndarray, n: int, cal: Calendar, opt: Fi
 
     rr_model = _RunRate(rate=forecast[pidx] * share[:, None], gap_mean=gap_mean, hazard=hazard,
                         age0=age0, size_cv=size_cv, share_sd=share_sd, product=pidx,
-                        product_sd=se, arrivals=arrivals)
-    return rr_model, pairs.get_indexer(rr_pairs), series, products
+                        product_sd=se, arrivals=arrivals, rows=pairs.get_indexer(rr_pairs))
+    return rr_model, series, products
 
 
 def _spread(Y: np.ndarray) -> np.ndarray:
@@ -789,7 +818,7 @@ def _describe(v: np.ndarray) -> dict:
     v = np.asarray(v, dtype=float)
     if not len(v):
         return {}
-    return {"n": int(len(v)), "mean": round(float(v.mean()), 2),
+    return {"n": len(v), "mean": round(float(v.mean()), 2),
             "median": float(np.median(v)), "p10": float(np.quantile(v, 0.1)),
             "p90": float(np.quantile(v, 0.9))}
 

@@ -110,7 +110,7 @@ def adida_level(y: np.ndarray) -> float:
     nz = np.flatnonzero(y > 0)
     if len(nz) == 0:
         return 0.0
-    k = max(1, int(round((len(y) - nz[0]) / len(nz))))
+    k = max(1, round((len(y) - nz[0]) / len(nz)))
     n = (len(y) // k) * k
     if n == 0:
         return float(y.sum() / len(y))
