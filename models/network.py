@@ -197,6 +197,32 @@ class Network:
         g["sd"] = np.sqrt(g.pop("var"))
         return g
 
+    def capacity_factors(self) -> pd.DataFrame:
+        """Capacity multiplier per period from ``capacity_changes``: one row per (site,
+        resource, product) named there, one column per period. A period's factor is the mean
+        over its days of the product of the scales of the changes active that day (a plant down
+        3 of 7 days runs at 4/7)."""
+        cc = self.capacity_changes
+        cal = self.calendar
+        cols = pd.RangeIndex(cal.periods, name="period")
+        if cc.empty:
+            return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples(
+                [], names=["site", "resource", "product"]), dtype=float)
+        flat = cc.reset_index()
+        day0 = np.datetime64(cal.start, "D")
+        n_days = cal.periods * cal.days
+        out = {}
+        for key, grp in flat.groupby(["site", "resource", "product"], sort=True):
+            daily = np.ones(n_days)
+            for s, e, k in zip(grp["start"], grp["end"], grp["scale"]):
+                a = int((np.datetime64(s, "D") - day0).astype(int))
+                b = int((np.datetime64(e, "D") - day0).astype(int)) + 1
+                daily[max(a, 0):min(max(b, 0), n_days)] *= k
+            out[key] = daily.reshape(cal.periods, cal.days).mean(axis=1)
+        df = pd.DataFrame.from_dict(out, orient="index", columns=cols)
+        df.index = pd.MultiIndex.from_tuples(df.index, names=["site", "resource", "product"])
+        return df
+
     def summary(self) -> dict:
         """Counts and totals a planner checks first."""
         kinds = self.sites["kind"].value_counts()

@@ -248,6 +248,22 @@ TABLES: dict[str, Table] = {
             meaning="customer demand per bucket",
             unique_key=False,
         ),
+        Table(
+            "capacity_changes",
+            (
+                _f("site", _S, "site whose capacity changes", required=True),
+                _f("start", _D, "first day of the change", required=True),
+                _f("end", _D, "last day of the change (inclusive)", required=True),
+                _f("scale", _F, "multiplier of the capacity on those days (0 = down)",
+                   required=True, unit="factor", nonneg=True),
+                _f("resource", _S, "only this resource of a plant; blank = the whole site"),
+                _f("product", _S, "only this product of a supplier; blank = every product"),
+            ),
+            key=("site", "resource", "product", "start"),
+            meaning="time windows in which a site, a plant's resource or a supplier's supply "
+                    "runs at a fraction of its capacity (outages, slowdowns); what-if "
+                    "scenarios write them",
+        ),
     )
 }
 

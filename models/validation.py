@@ -163,6 +163,7 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
         ctx[n].flag(bad, col, f"'{{v}}' is not {what}; {fix}")
         return bad
 
+    res_keys = set(zip(t["resources"]["plant"], t["resources"]["resource"]))
     add_site = "add it to sites.csv or fix the id"
     add_prod = "add it to products.csv or fix the id"
     ref("lanes", "origin", site_ids, "a site", add_site)
@@ -180,10 +181,20 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
     ref("inventory", "product", product_ids, "a product", add_prod)
     ref("demand", "customer", site_ids, "a site", add_site)
     ref("demand", "product", product_ids, "a product", add_prod)
+    ref("capacity_changes", "site", site_ids, "a site", add_site)
+    ref("capacity_changes", "product", product_ids, "a product", add_prod, allow_blank=True)
+    cc = t["capacity_changes"]
+    cc_res = (cc["resource"] != "").to_numpy()
+    bad = cc_res & ~np.array([(p, r) in res_keys for p, r in zip(cc["site"], cc["resource"])],
+                             dtype=bool)
+    ctx["capacity_changes"].flag(bad, "resource", "'{v}' is not a resource of this site; name "
+                                 "one of resources.csv or leave it blank for the whole site")
+    backwards = (pd.to_datetime(cc["end"]) < pd.to_datetime(cc["start"])).to_numpy()
+    ctx["capacity_changes"].flag(backwards, "end", "{v} is before start; end is the last day of "
+                                 "the change", values=lambda i: str(cc["end"].iat[i])[:10])
 
     # production.resource must be a resource of that plant
     prod = t["production"]
-    res_keys = set(zip(t["resources"]["plant"], t["resources"]["resource"]))
     has_res = (prod["resource"] != "").to_numpy()
     bad = has_res & ~np.array([(p, r) in res_keys for p, r in zip(prod["plant"], prod["resource"])],
                               dtype=bool)

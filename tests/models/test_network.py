@@ -171,3 +171,20 @@ def test_to_folder_leaves_nothing_half_written(tmp_path, monkeypatch):
         net.to_folder(target)
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_capacity_factors_average_the_days_of_each_bucket(tmp_path):
+    import shutil
+
+    net_dir = tmp_path / "net"
+    shutil.copytree(TINY, net_dir)
+    (net_dir / "capacity_changes.csv").write_text(
+        "site,start,end,scale,resource,product\n"
+        "PLANT1,2027-01-06,2027-01-08,0,,\n"          # 3 of 7 days down in week 0
+        "PLANT1,2027-01-11,2027-01-24,0.5,LINE1,\n"   # weeks 1 and 2 at half
+        "PLANT1,2027-01-20,2027-01-20,0.5,LINE1,\n"   # one day of week 2 at a quarter
+        "SUP1,2027-01-25,2027-03-01,0.2,,RM1\n")      # runs past the horizon
+    f = Network.from_folder(net_dir).capacity_factors()
+    assert f.loc[("PLANT1", "", "")].tolist() == pytest.approx([4 / 7, 1, 1, 1])
+    assert f.loc[("PLANT1", "LINE1", "")].tolist() == pytest.approx([1, 0.5, (6 * 0.5 + 0.25) / 7, 1])
+    assert f.loc[("SUP1", "", "RM1")].tolist() == pytest.approx([1, 1, 1, 0.2])

@@ -296,3 +296,19 @@ def test_not_a_workbook(tmp_path):
     path.write_text("hello")
     errs = errors_of(path)
     assert len(errs) == 1 and errs[0].startswith("net.xlsx: cannot be read as an Excel workbook")
+
+
+def test_capacity_change_checks(tmp_path):
+    net = broken(tmp_path, "capacity_changes.csv",
+                 "site,start,end,scale,resource,product\n"
+                 "PLANT1,2027-01-06,2027-01-01,0,,\n"
+                 "PLANT1,2027-01-06,2027-01-08,0.5,LINE9,\n"
+                 "PLANT9,2027-01-06,2027-01-08,0.5,,\n")
+    assert errors_of(net) == [
+        "capacity_changes.csv row 4, column 'site': 'PLANT9' is not a site; add it to sites.csv "
+        "or fix the id",
+        "capacity_changes.csv row 3, column 'resource': 'LINE9' is not a resource of this site; "
+        "name one of resources.csv or leave it blank for the whole site",
+        "capacity_changes.csv row 2, column 'end': 2027-01-01 is before start; end is the last "
+        "day of the change",
+    ]
