@@ -1,0 +1,216 @@
+"""Scenario files (CONTRACTS §6): parsed and checked with pydantic, paths resolved against the file.
+
+A scenario is a base network, optionally a CRM folder, a list of overrides applied in order to a
+copy of the base, and solve / simulate options. Each override has exactly one key naming its kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
+from pydantic import model_validator
+
+from models.errors import Issue, ValidationError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Window(_Strict):
+    """An optional date window; ``from`` and ``to`` are inclusive days."""
+
+    start: dt.date | None = Field(None, alias="from")
+    end: dt.date | None = Field(None, alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"to ({self.end}) is before from ({self.start})")
+        return self
+
+
+class DemandOverride(Window):
+    """Scale demand, optionally only for some customers, products, a region, a window."""
+
+    scale: float = Field(ge=0)
+    customer: str | None = None
+    product: str | None = None
+    region: str | None = None
+
+
+class SiteOutage(Window):
+    """A site down (capacity 0) for a window."""
+
+    site: str
+
+
+class CapacityOverride(_Strict):
+    """A plant resource's hours: scaled, or set (``hours_per_period``)."""
+
+    plant: str
+    resource: str
+    scale: float | None = Field(None, ge=0)
+    hours_per_period: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.scale is None) == (self.hours_per_period is None):
+            raise ValueError("give exactly one of scale or hours_per_period")
+        return self
+
+
+class SupplyOverride(Window):
+    """A supplier's capacity for a product (or all its products) scaled in a window."""
+
+    supplier: str
+    product: str | None = None
+    scale: float = Field(ge=0)
+
+
+class LaneOverride(_Strict):
+    """Change a lane's attributes (every lane between origin and destination, or only the one
+    with this ``mode`` / ``product``)."""
+
+    origin: str
+    destination: str
+    mode: str | None = None
+    product: str | None = None
+    cost_per_unit: float | None = Field(None, ge=0)
+    lead_time_days: float | None = Field(None, ge=0)
+    lead_time_sd_days: float | None = Field(None, ge=0)
+    capacity_per_period: float | None = Field(None, ge=0)
+    fixed_cost: float | None = Field(None, ge=0)
+
+
+class SiteRef(_Strict):
+    site: str
+
+
+KINDS: dict[str, type[BaseModel]] = {
+    "demand": DemandOverride,
+    "site_outage": SiteOutage,
+    "capacity": CapacityOverride,
+    "supply": SupplyOverride,
+    "lane": LaneOverride,
+    "open_site": SiteRef,
+    "close_site": SiteRef,
+}
+
+
+class Override(_Strict):
+    """One item of ``overrides``: its kind and its parameters."""
+
+    kind: Literal["demand", "site_outage", "capacity", "supply", "lane", "open_site", "close_site"]
+    params: Annotated[Union[DemandOverride, SiteOutage, CapacityOverride, SupplyOverride,
+                            LaneOverride, SiteRef], Field(union_mode="left_to_right")]
+    position: int
+
+
+class SolveSpec(_Strict):
+    backend: str | None = None
+    time_limit: float | None = Field(None, gt=0)
+    gap: float | None = Field(None, ge=0)
+
+
+class SimulateSpec(_Strict):
+    replications: int = Field(50, ge=1)
+    seed: int = 0
+
+
+class Scenario(_Strict):
+    """A parsed scenario file; ``base`` and ``crm`` are absolute paths."""
+
+    name: str = Field(min_length=1)
+    base: Path
+    crm: Path | None = None
+    overrides: tuple[Override, ...] = ()
+    solve: SolveSpec = SolveSpec()
+    simulate: SimulateSpec = SimulateSpec()
+    file: Path | None = None
+    description: str | None = None
+
+
+def _loc(err: dict) -> str:
+    return ".".join(str(p) for p in err["loc"] if p not in ("function-after",))
+
+
+def parse(data: dict, file: Path) -> Scenario:
+    """A :class:`Scenario` from the YAML mapping of ``file``; raises ValidationError naming the
+    file, the override's position and the bad value."""
+    fname = file.name
+    issues: list[Issue] = []
+    if not isinstance(data, dict):
+        raise ValidationError([Issue(fname, "must be a mapping with name, base and overrides")])
+    raw_over = data.get("overrides") or []
+    if not isinstance(raw_over, list):
+        issues.append(Issue(fname, "overrides must be a list of one-key mappings",
+                            column="overrides"))
+        raw_over = []
+    overrides = []
+    for i, item in enumerate(raw_over, start=1):
+        where = f"overrides[{i}]"
+        if not isinstance(item, dict) or len(item) != 1:
+            issues.append(Issue(fname, f"override {i} must have exactly one key, one of "
+                                       f"{', '.join(KINDS)}; got {item!r}", column=where))
+            continue
+        (kind, params), = item.items()
+        if kind not in KINDS:
+            issues.append(Issue(fname, f"override {i}: unknown kind {kind!r}; use one of "
+                                       f"{', '.join(KINDS)}", column=where))
+            continue
+        try:
+            p = KINDS[kind].model_validate(params or {})
+        except PydanticError as e:
+            for err in e.errors():
+                loc = _loc(err)
+                val = err.get("input")
+                shown = f" (got {val!r})" if loc and not isinstance(val, dict) else ""
+                issues.append(Issue(fname, f"override {i} ({kind}): "
+                                           f"{loc + ': ' if loc else ''}{err['msg']}{shown}",
+                                    column=f"{where}.{kind}" + (f".{loc}" if loc else "")))
+            continue
+        overrides.append(Override(kind=kind, params=p, position=i))
+    rest = {k: v for k, v in data.items() if k != "overrides"}
+    for key in ("base", "crm"):
+        if rest.get(key):
+            rest[key] = (file.parent / str(rest[key])).resolve()
+    try:
+        sc = Scenario.model_validate(rest | {"file": file.resolve()})
+    except PydanticError as e:
+        for err in e.errors():
+            loc = _loc(err)
+            issues.append(Issue(fname, f"{loc}: {err['msg']}", column=loc))
+        sc = None
+    if issues:
+        raise ValidationError(issues)
+    return sc.model_copy(update={"overrides": tuple(overrides)})
+
+
+def load(path) -> Scenario:
+    """Read and check a scenario YAML file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError([Issue(str(path), "does not exist; give the path of a scenario "
+                                                "YAML file")]) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ValidationError([Issue(path.name, f"is not valid YAML: {e}")]) from None
+    return parse(data, path)
+
+
+def dump(sc: Scenario) -> dict[str, Any]:
+    """The scenario as a YAML-ready mapping (paths as given, absolute)."""
+    out: dict[str, Any] = {"name": sc.name, "base": str(sc.base)}
+    if sc.crm:
+        out["crm"] = str(sc.crm)
+    out["overrides"] = [{o.kind: o.params.model_dump(mode="json", by_alias=True,
+                                                     exclude_none=True)} for o in sc.overrides]
+    out["solve"] = sc.solve.model_dump(exclude_none=True)
+    out["simulate"] = sc.simulate.model_dump()
+    return out
