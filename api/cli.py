@@ -160,8 +160,10 @@ def demo(out_dir: Annotated[Optional[Path], typer.Option("--out", help="output f
 def _register() -> None:
     """The commands that live in their own modules (each imports its engine lazily)."""
     from api.cli_demand import demand_command
+    from api.cli_ledger import register as register_ledger
 
     app.command("demand")(demand_command)
+    register_ledger(app)
 
 
 _register()

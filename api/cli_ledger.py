@@ -15,14 +15,14 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ledger.types import Role
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
-UrlOpt = Annotated[Optional[str], typer.Option(
+UrlOpt = Annotated[str | None, typer.Option(
     "--database-url", envvar="CHAINLAB_DATABASE_URL", show_envvar=True,
     help="ledger database (default: a SQLite file in the user's data folder)")]
 
@@ -80,26 +80,25 @@ def find_network(plan_dir: Path) -> Path | None:
 @_guarded
 def publish_command(
         plan_dir: Annotated[Path, typer.Argument(help="plan folder (`chainlab plan NET --out DIR`)")],
-        network: Annotated[Optional[Path], typer.Option(
+        network: Annotated[Path | None, typer.Option(
             "--network", "-n", help="the plan's network folder or workbook (default: found "
                                     "from the plan folder)")] = None,
         database_url: UrlOpt = None,
         name: Annotated[str, typer.Option("--name", help="a name for the plan version")] = "",
         as_json: JsonOpt = False):
     """Publish a plan to the ledger: a new current version with all its planned orders, in one
-    transaction (the same plan again changes nothing)."""
+    transaction (the same plan again changes nothing). With its network (--network, or found
+    beside the plan) the ledger's master data is synced from it first; without, the plan must
+    use only sites and products the ledger already has."""
     from api.cli import load
-    from models.errors import NotFoundError
     from ledger import db
+    from models.errors import NotFoundError
 
     if not plan_dir.is_dir():
         raise NotFoundError(f"plan folder {plan_dir} does not exist; write one with "
                             f"`chainlab plan NET --out {plan_dir}`")
     net_path = network or find_network(plan_dir)
-    if net_path is None:
-        raise NotFoundError(f"cannot tell which network {plan_dir} was planned on; pass "
-                            f"--network NET")
-    net = load(net_path)
+    net = load(net_path) if net_path is not None else None  # else the ledger's master data
     led = _open(database_url)
     try:
         result = led.publish(plan_dir, network=net, name=name)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.problems import AuthenticationError, Forbidden
 from api.settings import Settings
@@ -18,11 +19,11 @@ from ledger import Idempotency, KeyInfo, Ledger, Role, request_hash
 _bearer = HTTPBearer(auto_error=False, description="an API key: `chainlab keys create --role R`")
 
 
-def get_ledger(request: Request) -> Ledger:
+async def get_ledger(request: Request) -> Ledger:
     return request.app.state.ledger
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -35,7 +36,13 @@ class KeyCache:
         self._keys: dict[str, tuple[float, KeyInfo]] = {}
         self._lock = threading.Lock()
 
+    def peek(self, key: str) -> KeyInfo | None:
+        """The key's record if it was checked less than ``ttl`` seconds ago (no I/O)."""
+        hit = self._keys.get(hashlib.sha256(key.encode()).hexdigest()) if self.ttl > 0 else None
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
     def get(self, led: Ledger, key: str) -> KeyInfo | None:
+        """The key's record, from the cache or the database (None: unknown or revoked)."""
         if self.ttl <= 0:
             return led.authenticate(key)
         h = hashlib.sha256(key.encode()).hexdigest()
@@ -54,30 +61,57 @@ class KeyCache:
         return info
 
 
-def current_key(request: Request,
-                creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-                led: Annotated[Ledger, Depends(get_ledger)]) -> KeyInfo:
-    """The caller's API key (``Authorization: Bearer <key>``); 401 without a valid one."""
-    if creds is None:
+def bearer_key(request: Request) -> str:
+    """The key of ``Authorization: Bearer <key>``; 401 without one."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
         raise AuthenticationError("this route needs an API key: send `Authorization: Bearer "
                                   "<key>` (create one with `chainlab keys create --role ROLE`)")
-    info = request.app.state.key_cache.get(led, creds.credentials)
+    return key.strip()
+
+
+async def authorize_async(request: Request, allowed: frozenset[Role] | None = None) -> KeyInfo:
+    """:func:`authorize` without leaving the event loop when the key is known already."""
+    if getattr(request.state, "api_key", None) is None:
+        info = request.app.state.key_cache.peek(bearer_key(request))
+        if info is not None:
+            request.state.api_key = info
+        else:
+            return await run_in_threadpool(authorize, request, allowed)
+    return authorize(request, allowed)
+
+
+def authorize(request: Request, allowed: frozenset[Role] | None = None) -> KeyInfo:
+    """The caller's API key (``Authorization: Bearer <key>``): 401 without a valid one, 403 when
+    its role is not in ``allowed`` (admin always is). Checked once per request; may look the key
+    up in the database (call it from a worker thread)."""
+    info = getattr(request.state, "api_key", None)
     if info is None:
-        raise AuthenticationError("the API key is unknown or revoked")
+        info = request.app.state.key_cache.get(request.app.state.ledger, bearer_key(request))
+        if info is None:
+            raise AuthenticationError("the API key is unknown or revoked")
+        request.state.api_key = info
+    if allowed is not None and info.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed - {Role.ADMIN}))
+        raise Forbidden(f"a {info.role.value} key may not use this route; it needs the role "
+                        f"{names}")
     return info
 
 
 def require(*roles: Role):
-    """A dependency that lets through keys with one of ``roles`` (admin always), else 403."""
-    allowed = set(roles) | {Role.ADMIN}
-    names = ", ".join(r.value for r in roles)
+    """A dependency that lets through keys with one of ``roles`` (admin always), else 403.
 
-    def check(key: Annotated[KeyInfo, Depends(current_key)]) -> KeyInfo:
-        if key.role not in allowed:
-            raise Forbidden(f"a {key.role.value} key may not use this route; it needs the "
-                            f"role {names}")
-        return key
+    Routes of :class:`api.routes.DecimalRoute` run this check before reading the body, so a
+    caller without the right key learns that first (401/403), not that its body is malformed.
+    """
+    allowed = frozenset(roles) | {Role.ADMIN}
 
+    async def check(request: Request,
+                    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+                    ) -> KeyInfo:
+        return await authorize_async(request, allowed)
+
+    check.roles = allowed
     return check
 
 

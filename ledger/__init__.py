@@ -20,22 +20,60 @@ Quantities and money are exact decimals (:mod:`ledger.types`). Nothing here know
 
 from ledger.core import Ledger
 from ledger.db import connect, default_database_url, upgrade
-from ledger.errors import (AppendOnlyError, ConflictError, IdempotencyKeyReused, LedgerError,
-                           SchemaError, TransitionError)
+from ledger.errors import (
+                           AppendOnlyError,
+                           ConflictError,
+                           IdempotencyKeyReused,
+                           LedgerError,
+                           SchemaError,
+                           TransitionError,
+)
 from ledger.idempotency import Idempotency, request_hash
 from ledger.keys import KeyInfo
 from ledger.masterdata import SyncResult
 from ledger.moves import AccountBalance, Balance, Move, MoveIn, TrialBalance
 from ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
-from ledger.planned import (ORDER_COLUMNS, derive_planned_orders, planned_orders_from_plan,
-                            read_plan_tables)
+from ledger.planned import (
+                           ORDER_COLUMNS,
+                           derive_planned_orders,
+                           planned_orders_from_plan,
+                           read_plan_tables,
+)
 from ledger.publish import PublishResult
 from ledger.types import AccountKind, MoveType, OrderStatus, OrderType, Role
 
-__all__ = ["AccountBalance", "AccountKind", "AppendOnlyError", "Balance", "ConflictError",
-           "Idempotency", "IdempotencyKeyReused", "KeyInfo", "Ledger", "LedgerError", "Move",
-           "MoveIn", "MoveType", "ORDER_COLUMNS", "Order", "OrderFilter", "OrderPage",
-           "OrderStatus", "OrderType", "PlanInfo", "PublishResult", "Role", "SchemaError",
-           "SyncResult", "TransitionError", "TrialBalance", "connect", "default_database_url",
-           "derive_planned_orders", "planned_orders_from_plan", "read_plan_tables",
-           "request_hash", "upgrade"]
+__all__ = [
+                           "ORDER_COLUMNS",
+                           "AccountBalance",
+                           "AccountKind",
+                           "AppendOnlyError",
+                           "Balance",
+                           "ConflictError",
+                           "Idempotency",
+                           "IdempotencyKeyReused",
+                           "KeyInfo",
+                           "Ledger",
+                           "LedgerError",
+                           "Move",
+                           "MoveIn",
+                           "MoveType",
+                           "Order",
+                           "OrderFilter",
+                           "OrderPage",
+                           "OrderStatus",
+                           "OrderType",
+                           "PlanInfo",
+                           "PublishResult",
+                           "Role",
+                           "SchemaError",
+                           "SyncResult",
+                           "TransitionError",
+                           "TrialBalance",
+                           "connect",
+                           "default_database_url",
+                           "derive_planned_orders",
+                           "planned_orders_from_plan",
+                           "read_plan_tables",
+                           "request_hash",
+                           "upgrade",
+]

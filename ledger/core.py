@@ -4,9 +4,10 @@ functions of :mod:`ledger.moves`, :mod:`ledger.orders`, :mod:`ledger.publish`, .
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Self
 
 import pandas as pd
 import sqlalchemy as sa
@@ -54,7 +55,7 @@ class Ledger:
         if self._owns_engine:
             self.engine.dispose()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -126,22 +127,23 @@ class Ledger:
         with db.reading(self.engine) as conn:
             return orders.get_plan(conn, plan_id)
 
-    def orders(self, plan_id: int | None = None, filters: OrderFilter = OrderFilter(), *,
+    def orders(self, plan_id: int | None = None, filters: OrderFilter | None = None, *,
                cursor: str | None = None, limit: int = 100) -> OrderPage:
         """A page of a version's orders (default: the current version, or the cursor's)."""
         with db.reading(self.engine) as conn:
             if plan_id is None:
                 plan_id = (orders.decode_cursor(cursor)[0] if cursor
                            else orders.get_plan(conn).id)
-            return orders.list_orders(conn, plan_id, filters, cursor=cursor, limit=limit)
+            return orders.list_orders(conn, plan_id, filters or OrderFilter(), cursor=cursor,
+                                      limit=limit)
 
-    def iter_orders(self, plan_id: int | None = None, filters: OrderFilter = OrderFilter()
+    def iter_orders(self, plan_id: int | None = None, filters: OrderFilter | None = None
                     ) -> Iterator[Order]:
         """Every matching order of a version, from one consistent snapshot."""
         with db.reading(self.engine) as conn:
             plan_id = plan_id if plan_id is not None else orders.get_plan(conn).id
             orders.get_plan(conn, plan_id)
-            yield from orders.iter_orders(conn, plan_id, filters)
+            yield from orders.iter_orders(conn, plan_id, filters or OrderFilter())
 
     def order(self, number: int, plan_id: int | None = None) -> Order:
         with db.reading(self.engine) as conn:
@@ -213,7 +215,7 @@ class Ledger:
         with db.writing(self.engine) as conn:
             return keys.revoke_key(conn, prefix)
 
-    def keys(self) -> list[KeyInfo]:
+    def api_keys(self) -> list[KeyInfo]:
         with db.reading(self.engine) as conn:
             return keys.list_keys(conn)
 

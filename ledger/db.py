@@ -1,8 +1,9 @@
 """Connecting to the ledger database and migrating it.
 
-SQLite (the default, a file) runs in WAL mode with foreign keys on; every write transaction
-starts with ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of failing
-on a lock upgrade, and readers (:func:`reading`) use plain deferred transactions. PostgreSQL gets
+SQLite (the default, a file) runs in WAL mode with foreign keys on; write transactions
+(:func:`writing`) start with ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout
+instead of failing on a lock upgrade; everything else uses plain deferred transactions, so
+readers never wait for a writer. PostgreSQL gets
 a connection pool sized for the API's worker threads.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -52,8 +55,10 @@ def connect(url: str | sa.URL | None = None, *, pool_size: int = 20,
         return _sqlite_engine(url, sqlite_timeout)
     if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
         url = url.set(drivername="postgresql+psycopg")
+    # no pre-ping (a round trip per checkout); a connection the server dropped fails one
+    # request with 503 and is replaced
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                            pool_pre_ping=True, pool_recycle=3600)
+                            pool_recycle=1800)
 
 
 def _sqlite_engine(url: sa.URL, timeout: float) -> Engine:
@@ -77,7 +82,7 @@ def _sqlite_engine(url: sa.URL, timeout: float) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        mode = "DEFERRED" if conn.get_execution_options().get("chainlab_readonly") else "IMMEDIATE"
+        mode = "IMMEDIATE" if conn.get_execution_options().get("chainlab_write") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
@@ -88,18 +93,30 @@ def reading(engine: Engine):
     """A connection for reads: one transaction, so every query in it sees one snapshot on
     SQLite (WAL) and PostgreSQL (REPEATABLE READ, read only)."""
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execution_options(chainlab_readonly=True)
-        else:
+        if engine.dialect.name != "sqlite":
             conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         with conn.begin():
             yield conn
 
 
+@contextlib.contextmanager
 def writing(engine: Engine):
-    """A connection in a write transaction, committed at the end of the ``with`` block
-    (``BEGIN IMMEDIATE`` on SQLite)."""
-    return engine.begin()
+    """A connection in a write transaction, committed at the end of the ``with`` block, rolled
+    back on an error (``BEGIN IMMEDIATE`` on SQLite).
+
+    SQLite has one writer at a time; the threads of one process queue for it on a lock, in
+    order, rather than on SQLite's busy handler, which polls with growing sleeps (other
+    processes still meet the busy timeout)."""
+    lock = _WRITE_LOCKS.get(engine) if engine.dialect.name == "sqlite" else None
+    if engine.dialect.name == "sqlite" and lock is None:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+    with lock or contextlib.nullcontext(), engine.connect() as conn:
+        conn.execution_options(chainlab_write=True)
+        with conn.begin():
+            yield conn
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # ------------------------------------------------------------------ migrations
@@ -129,7 +146,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
     """Create or migrate the ledger schema to ``revision``, in one transaction; concurrent
     upgrades of one PostgreSQL database wait for each other. Returns the revision reached."""
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_UPGRADE_LOCK})")
         cfg.attributes["connection"] = conn

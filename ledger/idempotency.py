@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ledger.db import writing
 from ledger.errors import IdempotencyKeyReused
 from ledger.tables import IdempotencyRecord, utcnow
 from models.errors import ValidationError
@@ -50,10 +52,10 @@ def run(engine: Engine, idem: Idempotency | None, work: Callable[[Connection], A
     JSON-able answer; returns (answer, replayed). A concurrent request with the same key that
     commits first wins: its answer is returned and this one's writes are rolled back."""
     if idem is None:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             return work(conn), False
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             found = _find(conn, idem)
             if found is not None:
                 return found, True

@@ -8,17 +8,16 @@ or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import accounts
 from ledger.errors import ConflictError, NotFoundError, ValidationError
-from ledger.tables import (Account, Item, JournalEntry, JournalLine, Location, StockMove,
-                           utcnow)
+from ledger.tables import Account, Item, JournalEntry, JournalLine, Location, StockMove, utcnow
 from ledger.types import QUANTUM, MoveType, quantize
 from models.errors import Issue
 
@@ -135,12 +134,7 @@ def post_moves(conn: Connection, moves: Sequence[MoveIn], *, actor: str = "") ->
     """
     if not moves:
         raise ValidationError([Issue("moves", "no moves to post; send at least one")])
-    sites = {m.site for m in moves}
-    products = {m.product for m in moves}
-    kinds = dict(conn.execute(sa.select(LOCATIONS.c.id, LOCATIONS.c.kind)
-                              .where(LOCATIONS.c.id.in_(sites))).all())
-    costs = dict(conn.execute(sa.select(ITEMS.c.id, ITEMS.c.standard_cost)
-                              .where(ITEMS.c.id.in_(products))).all())
+    kinds, costs = _master_data(conn, {m.site for m in moves}, {m.product for m in moves})
     issues: list[Issue] = []
     deltas = []
     for i, m in enumerate(moves):
@@ -149,6 +143,24 @@ def post_moves(conn: Connection, moves: Sequence[MoveIn], *, actor: str = "") ->
     if issues:
         raise ValidationError(issues)
     return _write(conn, [(m, d, costs[m.product], None) for m, d in zip(moves, deltas)], actor)
+
+
+def _master_data(conn: Connection, sites: set[str], products: set[str]
+                 ) -> tuple[dict[str, str], dict[str, Decimal]]:
+    """Kinds of ``sites`` and standard costs of ``products`` that exist, in one round trip."""
+    q = sa.union_all(
+        sa.select(sa.literal("L").label("t"), LOCATIONS.c.id, LOCATIONS.c.kind,
+                  sa.cast(sa.null(), ITEMS.c.standard_cost.type).label("cost"))
+        .where(LOCATIONS.c.id.in_(sites)),
+        sa.select(sa.literal("I"), ITEMS.c.id, sa.literal(""), ITEMS.c.standard_cost)
+        .where(ITEMS.c.id.in_(products)))
+    kinds, costs = {}, {}
+    for t, id_, kind, cost in conn.execute(q):
+        if t == "L":
+            kinds[id_] = kind
+        else:
+            costs[id_] = cost
+    return kinds, costs
 
 
 def _check(m: MoveIn, where: str, kinds: dict, costs: dict, issues: list[Issue]) -> Decimal:
@@ -200,30 +212,82 @@ def _write(conn: Connection, rows: list[tuple[MoveIn, Decimal, Decimal, int | No
         if v > MAX_AMOUNT:
             raise ValidationError(f"the value {v} of {m.type.value} of {m.product} at {m.site} "
                                   f"exceeds the ledger's range (9e12); split the move")
-    entries = []
-    for m, delta, cost, rev in rows:
+    memos = []
+    for m, delta, _, rev in rows:
         memo = f"{m.type.value} {abs(delta)} {m.product} at {m.site}"
-        if rev is not None:
-            memo = f"reversal of move {rev}: {memo}"
-        entries.append({"date": m.date, "kind": "move", "memo": memo[:500], "created_at": now})
-    entry_ids = _insert_returning_ids(conn, ENTRIES, entries)
+        memos.append((memo if rev is None else f"reversal of move {rev}: {memo}")[:500])
     params = [{"type": m.type.value, "site": m.site, "product": m.product,
                "quantity": quantize(m.quantity), "delta": quantize(delta), "date": m.date,
                "reference": m.reference or "", "order_number": m.order_number,
-               "unit_cost": cost, "value": v, "entry_id": e, "reverses": rev, "actor": actor,
+               "unit_cost": cost, "value": v, "reverses": rev, "actor": actor,
                "created_at": now}
-              for (m, delta, cost, rev), v, e in zip(rows, values, entry_ids)]
-    move_ids = _insert_returning_ids(conn, MOVES, params)
-    lines = [{"entry_id": e, "account": acc, "debit": dr, "credit": cr}
-             for (m, delta, _, _), v, e in zip(rows, values, entry_ids)
-             for acc, dr, cr in accounts.move_lines(m.type, m.site, delta, v)]
-    conn.execute(LINES.insert(), lines)
+              for (m, delta, cost, rev), v in zip(rows, values)]
+    sides = [accounts.move_lines(m.type, m.site, delta, v)
+             for (m, delta, _, _), v in zip(rows, values)]
+    if conn.dialect.name == "postgresql":
+        ids = _insert_postgres(conn, params, memos, sides, actor, now)
+        for p, (entry_id, _) in zip(params, ids):
+            p["entry_id"] = entry_id
+        move_ids = [i for _, i in ids]
+    else:
+        entry_ids = _insert_returning_ids(conn, ENTRIES, [
+            {"date": p["date"], "kind": "move", "memo": memo, "created_at": now}
+            for p, memo in zip(params, memos)])
+        for p, e in zip(params, entry_ids):
+            p["entry_id"] = e
+        move_ids = _insert_returning_ids(conn, MOVES, params)
+        conn.execute(LINES.insert(), [
+            {"entry_id": e, "account": acc, "debit": dr, "credit": cr}
+            for e, lines in zip(entry_ids, sides) for acc, dr, cr in lines])
     return [Move(id=i, type=MoveType(p["type"]), site=p["site"], product=p["product"],
                  quantity=p["quantity"], delta=p["delta"], date=p["date"],
                  reference=p["reference"], order_number=p["order_number"],
                  unit_cost=quantize(p["unit_cost"]), value=p["value"], entry_id=p["entry_id"],
                  reverses=p["reverses"], created_at=now)
             for i, p in zip(move_ids, params)]
+
+
+#: PostgreSQL: entries, moves and lines of a batch in one statement (one round trip); the entry
+#: ids come from the entries' sequence so the moves and lines can refer to them
+_PG_INSERT = """
+WITH src AS (
+    SELECT s.*, nextval(pg_get_serial_sequence('journal_entries', 'id')) AS eid
+    FROM unnest(%(n)s::int[], %(date)s::date[], %(memo)s::text[], %(type)s::text[],
+                %(site)s::text[], %(product)s::text[], %(quantity)s::numeric[],
+                %(delta)s::numeric[], %(reference)s::text[], %(order_number)s::bigint[],
+                %(unit_cost)s::numeric[], %(value)s::numeric[], %(reverses)s::bigint[],
+                %(dr)s::text[], %(cr)s::text[])
+         AS s(n, date, memo, type, site, product, quantity, delta, reference, order_number,
+              unit_cost, value, reverses, dr, cr)
+), e AS (
+    INSERT INTO journal_entries (id, date, kind, memo, created_at)
+    SELECT eid, date, 'move', memo, %(now)s FROM src
+), m AS (
+    INSERT INTO stock_moves (type, site, product, quantity, delta, date, reference,
+                             order_number, unit_cost, value, entry_id, reverses, actor,
+                             created_at)
+    SELECT type, site, product, quantity, delta, date, reference, order_number, unit_cost,
+           value, eid, reverses, %(actor)s, %(now)s FROM src ORDER BY n
+    RETURNING id, entry_id
+), l AS (
+    INSERT INTO journal_lines (entry_id, account, debit, credit)
+    SELECT eid, dr, value, 0 FROM src UNION ALL SELECT eid, cr, 0, value FROM src
+)
+SELECT src.eid, m.id FROM m JOIN src ON src.eid = m.entry_id ORDER BY src.n
+"""
+
+
+def _insert_postgres(conn: Connection, params: list[dict], memos: list[str],
+                     sides: list, actor: str, now) -> list[tuple[int, int]]:
+    """(entry id, move id) of each move, inserted with its entry and lines in one statement."""
+    cols = {c: [p[c] for p in params] for c in ("date", "type", "site", "product", "quantity",
+                                                "delta", "reference", "order_number",
+                                                "unit_cost", "value", "reverses")}
+    # each move has two lines, the debit first: (account, amount, 0), (account, 0, amount)
+    args = cols | {"n": list(range(len(params))), "memo": memos,
+                   "dr": [s[0][0] for s in sides], "cr": [s[1][0] for s in sides],
+                   "actor": actor, "now": now}
+    return [(int(e), int(i)) for e, i in conn.exec_driver_sql(_PG_INSERT, args).all()]
 
 
 def _insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) -> list[int]:

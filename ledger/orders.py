@@ -6,9 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection

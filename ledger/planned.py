@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ledger.types import SCALE, OrderType
 from models.calendar import Calendar
 from models.errors import Issue, NotFoundError, ValidationError
-from ledger.types import SCALE, OrderType
 
 #: columns of a planned-orders table, in order
 ORDER_COLUMNS = ["type", "product", "from_site", "to_site", "quantity", "release_date",
@@ -141,10 +141,15 @@ def _starts(cal: Calendar, periods: np.ndarray) -> np.ndarray:
 def content_hash(orders: pd.DataFrame) -> str:
     """SHA-256 of the orders as :func:`derive_planned_orders` sorts them: the identity of a
     plan for idempotent publishing (its name and where it came from do not count)."""
-    h = hashlib.sha256(b"chainlab-plan-v1\n")
-    text = orders[ORDER_COLUMNS].to_csv(index=False, lineterminator="\n",
-                                        float_format=f"%.{SCALE}f")
-    h.update(text.encode())
+    h = hashlib.sha256(b"chainlab-plan-v1")
+    h.update(len(orders).to_bytes(8, "little"))
+    for c in ORDER_COLUMNS[:4]:
+        h.update("\x1f".join(map(str, orders[c].tolist())).encode() + b"\x1e")
+    micro = np.rint(orders["quantity"].to_numpy(dtype=float) * 10**SCALE).astype("<i8")
+    h.update(micro.tobytes())
+    for c in ORDER_COLUMNS[5:]:
+        days = pd.to_datetime(orders[c]).to_numpy().astype("datetime64[D]").astype("<i8")
+        h.update(days.tobytes())
     return h.hexdigest()
 
 
@@ -204,7 +209,7 @@ def plan_calendar(plan, net=None) -> Calendar:
         except (OSError, ValueError):
             summary = {}
         bucket, periods = summary.get("bucket"), summary.get("periods")
-        for name, df in read_plan_tables(path).items():
+        for df in read_plan_tables(path).values():
             if bucket and periods and {"period", "date"} <= set(df.columns) and len(df):
                 days = {"week": 7, "day": 1}.get(bucket, 1)
                 start = (pd.Timestamp(df["date"].iloc[0])

@@ -162,25 +162,25 @@ def _bulk_insert(conn: Connection, rows: pd.DataFrame) -> None:
                        quantity=rows["quantity"].astype(float))
     if conn.dialect.name == "postgresql":
         buf = io.StringIO()
-        rows.to_csv(buf, index=False, header=False, float_format=f"%.{SCALE}f",
+        text = rows.assign(**{c: pd.to_datetime(rows[c]).to_numpy().astype("datetime64[D]")
+                              .astype(str) for c in ("release_date", "due_date")})
+        text.to_csv(buf, index=False, header=False, float_format=f"%.{SCALE}f",
                     lineterminator="\n")
         raw = conn.connection.driver_connection
         cols = ", ".join(_INSERT_COLUMNS)
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY planned_orders ({cols}) FROM STDIN WITH (FORMAT csv)") as cp:
-                cp.write(buf.getvalue())
+        copy = f"COPY planned_orders ({cols}) FROM STDIN WITH (FORMAT csv)"
+        with raw.cursor() as cur, cur.copy(copy) as cp:
+            cp.write(buf.getvalue())
         return
     if conn.dialect.name == "sqlite":
-        out = rows.copy()
-        out["quantity"] = np.rint(out["quantity"].to_numpy(dtype=float) * 10**SCALE).astype(
-            np.int64)
+        cols = {c: rows[c].tolist() for c in _INSERT_COLUMNS}
+        cols["quantity"] = np.rint(rows["quantity"].to_numpy(dtype=float) * 10**SCALE).astype(
+            np.int64).tolist()
         for c in ("release_date", "due_date"):
-            out[c] = [d.isoformat() for d in out[c]]
-        out["carried_from"] = [None if pd.isna(c) else int(c) for c in out["carried_from"]]
-        out["number"] = [int(x) for x in out["number"]]
-        out["plan_version_id"] = [int(x) for x in out["plan_version_id"]]
-        out["quantity"] = [int(x) for x in out["quantity"]]
-        data = list(out.itertuples(index=False, name=None))
+            cols[c] = pd.to_datetime(rows[c]).to_numpy().astype("datetime64[D]").astype(
+                str).tolist()
+        cols["carried_from"] = [None if c is pd.NA else int(c) for c in cols["carried_from"]]
+        data = list(zip(*(cols[c] for c in _INSERT_COLUMNS)))
         sql = (f"INSERT INTO planned_orders ({', '.join(_INSERT_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})")
         conn.exec_driver_sql(sql, data)

@@ -9,7 +9,9 @@ accounts). Plans: :class:`PlanVersion`, :class:`PlannedOrder` (keyed by version 
 :class:`IdempotencyRecord`.
 
 Append-only journals (a trigger refuses UPDATE and DELETE on both engines): ``stock_moves``,
-``journal_entries``, ``journal_lines``, ``order_events``. Order promising (issue 8) adds its
+``journal_entries``, ``journal_lines``, ``order_events``, and ``plan_versions`` (published plans
+are history). Items and locations are never deleted, so the planned orders that publishing
+checked against them keep pointing at real rows. Order promising (issue 8) adds its
 commitments in a later migration: promises reference items, locations and dates and read on-hand
 (``stock_moves``) and the current plan's open orders (``planned_orders``).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -25,7 +28,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from ledger.types import Fixed, UTCDateTime
 
 #: journals the database refuses to update or delete
-APPEND_ONLY = ("stock_moves", "journal_entries", "journal_lines", "order_events")
+APPEND_ONLY = ("stock_moves", "journal_entries", "journal_lines", "order_events",
+               "plan_versions")
+#: master data the database refuses to delete (a sync marks it inactive instead)
+NO_DELETE = ("items", "locations")
 
 ID = sa.String(64)
 #: journal row ids: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite
@@ -34,11 +40,11 @@ Code = sa.String(16)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {Decimal: Fixed(), dt.datetime: UTCDateTime()}
+    type_annotation_map: ClassVar[dict] = {Decimal: Fixed(), dt.datetime: UTCDateTime()}
 
 
 class Item(Base):
@@ -92,13 +98,13 @@ class PlannedOrder(Base):
     the same when a firm or released order is carried into a newer version."""
 
     __tablename__ = "planned_orders"
-    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id"),
-                                                 primary_key=True)
+    # references checked by publishing, not per row (see the migration)
+    plan_version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     number: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     type: Mapped[str] = mapped_column(Code)
-    product: Mapped[str] = mapped_column(sa.ForeignKey("items.id"))
-    from_site: Mapped[str] = mapped_column(sa.ForeignKey("locations.id"))
-    to_site: Mapped[str] = mapped_column(sa.ForeignKey("locations.id"))
+    product: Mapped[str] = mapped_column(ID)
+    from_site: Mapped[str] = mapped_column(ID)
+    to_site: Mapped[str] = mapped_column(ID)
     quantity: Mapped[Decimal]
     release_date: Mapped[dt.date]
     due_date: Mapped[dt.date]
@@ -106,7 +112,6 @@ class PlannedOrder(Base):
     carried_from: Mapped[int | None] = mapped_column(default=None)  # version it was carried from
 
     __table_args__ = (
-        sa.Index("ix_planned_orders_number", "number"),
         sa.Index("ix_planned_orders_version_product", "plan_version_id", "product"),
         sa.CheckConstraint("release_date <= due_date", name="ck_planned_orders_dates"),
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
@@ -83,13 +84,11 @@ def _csv(led: Ledger, plan_id: int, filters: OrderFilter) -> Iterator[str]:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(ORDER_FIELDS)
-    n = 0
-    for o in led.iter_orders(plan_id, filters):
+    for n, o in enumerate(led.iter_orders(plan_id, filters), start=1):
         w.writerow([o.number, o.plan_version_id, o.type.value, o.product, o.from_site,
                     o.to_site, format(o.quantity.normalize(), "f"), o.release_date.isoformat(),
                     o.due_date.isoformat(), o.status.value,
                     "" if o.carried_from is None else o.carried_from])
-        n += 1
         if n % 2000 == 0:
             yield buf.getvalue()
             buf.seek(0)

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from ledger import Ledger, SchemaError, db
-from ledger.tables import APPEND_ONLY, Base
+from ledger.tables import APPEND_ONLY, NO_DELETE, Base
 
 
 def test_upgrade_creates_head_and_is_idempotent(database_url):
@@ -78,13 +78,29 @@ def test_journals_refuse_update_and_delete(tiny_led, table):
             "type": "transfer", "product": "FG1", "from_site": "PLANT1", "to_site": "DC1",
             "quantity": 5.0, "release_date": "2027-01-04", "due_date": "2027-01-11"}]))
         led.set_order_status(led.orders().orders[0].number, "firm")
+    if table == "plan_versions":
+        import pandas as pd
+        led.publish_orders(pd.DataFrame([{
+            "type": "transfer", "product": "FG1", "from_site": "PLANT1", "to_site": "DC1",
+            "quantity": 5.0, "release_date": "2027-01-04", "due_date": "2027-01-11"}]))
     for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            with led.engine.begin() as conn:
-                conn.exec_driver_sql(sql)
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
+                led.engine.begin() as conn:
+            conn.exec_driver_sql(sql)
     with led.engine.connect() as conn:
         assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() >= 1
+    if table == "plan_versions":
+        assert led.plan().order_count == 1
     if led.engine.dialect.name == "postgresql":
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            with led.engine.begin() as conn:
-                conn.exec_driver_sql(f"TRUNCATE {table} CASCADE")
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
+                led.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {table} CASCADE")
+
+
+@pytest.mark.parametrize("table", NO_DELETE)
+def test_master_data_is_never_deleted(tiny_led, table):
+    with pytest.raises(sa.exc.DatabaseError, match="never deleted"), \
+            tiny_led.engine.begin() as conn:
+        conn.exec_driver_sql(f"DELETE FROM {table}")
+    with tiny_led.engine.begin() as conn:  # updates are how a sync changes it
+        conn.exec_driver_sql(f"UPDATE {table} SET name = 'x'")

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from ledger import (ConflictError, Idempotency, IdempotencyKeyReused, MoveIn, MoveType,
-                    request_hash)
+from ledger import ConflictError, Idempotency, IdempotencyKeyReused, MoveIn, MoveType, request_hash
 from models import NotFoundError, ValidationError
 
 D = Decimal
@@ -28,7 +27,7 @@ def lines(led, entry_id):
 
 
 # FG1 standard cost 10, RM1 2 (tests/data/tiny/products.csv)
-@pytest.mark.parametrize("type_, site, product, qty, expect", [
+POSTINGS = [
     ("receipt", "PLANT1", "RM1", "4", [("INV:PLANT1", 8, 0), ("GRNI", 0, 8)]),
     ("shipment", "DC1", "FG1", "3", [("COGS", 30, 0), ("INV:DC1", 0, 30)]),
     ("transfer_out", "PLANT1", "FG1", "2", [("TRANSIT", 20, 0), ("INV:PLANT1", 0, 20)]),
@@ -37,16 +36,21 @@ def lines(led, entry_id):
     ("consumption", "PLANT1", "RM1", "10", [("WIP", 20, 0), ("INV:PLANT1", 0, 20)]),
     ("adjustment", "DC1", "FG1", "1.5", [("INV:DC1", 15, 0), ("INV_ADJ", 0, 15)]),
     ("adjustment", "DC1", "FG1", "-0.25", [("INV_ADJ", D("2.5"), 0), ("INV:DC1", 0, D("2.5"))]),
-])
-def test_each_move_posts_its_entry(tiny_led, type_, site, product, qty, expect):
-    m = tiny_led.post_move(type_, site, product, qty, DAY, reference="r1")
-    sign = -1 if type_ in ("shipment", "transfer_out", "consumption") else 1
-    assert m.delta == sign * abs(D(qty)) if type_ != "adjustment" else m.delta == D(qty)
-    assert m.value == abs(D(qty)) * m.unit_cost
-    assert lines(tiny_led, m.entry_id) == [(a, D(dr), D(cr)) for a, dr, cr in expect]
-    [bal] = tiny_led.inventory()
-    assert (bal.site, bal.product, bal.on_hand) == (site, product, m.delta)
-    assert tiny_led.trial_balance().balanced
+]
+
+
+def test_each_move_posts_its_entry(tiny_led):
+    """The posting table of ledger.accounts, move by move (one ledger for all of them)."""
+    for type_, site, product, qty, expect in POSTINGS:
+        before = {(b.site, b.product): b.on_hand for b in tiny_led.inventory()}
+        m = tiny_led.post_move(type_, site, product, qty, DAY, reference="r1")
+        sign = -1 if type_ in ("shipment", "transfer_out", "consumption") else 1
+        assert m.delta == (D(qty) if type_ == "adjustment" else sign * D(qty)), type_
+        assert m.value == abs(D(qty)) * m.unit_cost
+        assert lines(tiny_led, m.entry_id) == [(a, D(dr), D(cr)) for a, dr, cr in expect], type_
+        after = {(b.site, b.product): b.on_hand for b in tiny_led.inventory()}
+        assert after[(site, product)] - before.get((site, product), 0) == m.delta
+        assert tiny_led.trial_balance().balanced
 
 
 def test_decimals_are_exact(tiny_led):
@@ -74,7 +78,7 @@ def test_reversal_undoes_a_move_once(tiny_led):
     assert tiny_led.trial_balance().balanced
 
 
-@pytest.mark.parametrize("move, message", [
+BAD_MOVES = [
     (MoveIn("receipt", "DC9", "FG1", D(1), DAY), "site 'DC9' is not a location"),
     (MoveIn("receipt", "C1", "FG1", D(1), DAY), "'C1' is a customer"),
     (MoveIn("production", "DC1", "FG1", D(1), DAY), "production happens at plants"),
@@ -84,11 +88,14 @@ def test_reversal_undoes_a_move_once(tiny_led):
     (MoveIn("adjustment", "DC1", "FG1", D(0), DAY), "must not be 0"),
     (MoveIn("receipt", "DC1", "FG1", D("0.0000001"), DAY), "more than 6 decimal places"),
     (MoveIn("receipt", "DC1", "FG1", D("1e13"), DAY), "out of range"),
-])
-def test_bad_moves_are_refused(tiny_led, move, message):
-    with pytest.raises(ValidationError, match=message):
-        tiny_led.post_moves([move])
-    assert tiny_led.inventory() == []
+]
+
+
+def test_bad_moves_are_refused(tiny_led):
+    for move, message in BAD_MOVES:
+        with pytest.raises(ValidationError, match=message):
+            tiny_led.post_moves([move])
+    assert tiny_led.inventory() == [] and tiny_led.moves() == []
 
 
 def test_a_list_posts_all_or_nothing(tiny_led):

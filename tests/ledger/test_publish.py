@@ -41,7 +41,7 @@ def test_publish_plan_folder_makes_a_current_version(tiny_led, tiny):
     got = tiny_led.orders().orders
     assert [o.number for o in got] == list(range(1, 10))
     assert {o.status for o in got} == {OrderStatus.PLANNED}
-    assert got[3].quantity == Decimal("390") and got[3].due_date == dt.date(2027, 1, 11)
+    assert got[3].quantity == Decimal(390) and got[3].due_date == dt.date(2027, 1, 11)
 
 
 def test_same_plan_twice_is_idempotent(tiny_led, tiny):

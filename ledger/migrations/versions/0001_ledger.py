@@ -20,7 +20,10 @@ depends_on = None
 FIXED = sa.Numeric(20, 6).with_variant(sa.BigInteger(), "sqlite")
 BIGID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TS = sa.DateTime(timezone=True)
-APPEND_ONLY = ("stock_moves", "journal_entries", "journal_lines", "order_events")
+APPEND_ONLY = ("stock_moves", "journal_entries", "journal_lines", "order_events",
+               "plan_versions")
+#: master data: updated by syncs, never deleted (orders and moves refer to it)
+NO_DELETE = ("items", "locations")
 
 
 def upgrade() -> None:
@@ -59,15 +62,17 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
     )
     op.create_index("ix_plan_versions_content_hash", "plan_versions", ["content_hash"])
+    # no per-row foreign keys here: publishing checks every order's product and sites against
+    # the master data in its transaction, and items, locations and plan versions can never be
+    # deleted (triggers below); per-row checks would cost four index probes per planned order
     op.create_table(
         "planned_orders",
-        sa.Column("plan_version_id", sa.Integer(), sa.ForeignKey("plan_versions.id"),
-                  primary_key=True),
+        sa.Column("plan_version_id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("number", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("type", sa.String(16), nullable=False),
-        sa.Column("product", sa.String(64), sa.ForeignKey("items.id"), nullable=False),
-        sa.Column("from_site", sa.String(64), sa.ForeignKey("locations.id"), nullable=False),
-        sa.Column("to_site", sa.String(64), sa.ForeignKey("locations.id"), nullable=False),
+        sa.Column("product", sa.String(64), nullable=False),
+        sa.Column("from_site", sa.String(64), nullable=False),
+        sa.Column("to_site", sa.String(64), nullable=False),
         sa.Column("quantity", FIXED, nullable=False),
         sa.Column("release_date", sa.Date(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
@@ -75,7 +80,6 @@ def upgrade() -> None:
         sa.Column("carried_from", sa.Integer(), nullable=True),
         sa.CheckConstraint("release_date <= due_date", name="ck_planned_orders_dates"),
     )
-    op.create_index("ix_planned_orders_number", "planned_orders", ["number"])
     op.create_index("ix_planned_orders_version_product", "planned_orders",
                     ["plan_version_id", "product"])
     op.create_table(
@@ -163,12 +167,14 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
     )
     for table in APPEND_ONLY:
-        _refuse_changes(table)
+        _refuse_changes(table, ("UPDATE", "DELETE"))
+    for table in NO_DELETE:
+        _refuse_changes(table, ("DELETE",))
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    for table in APPEND_ONLY:
+    for table in APPEND_ONLY + NO_DELETE:
         if dialect == "sqlite":
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
@@ -183,22 +189,29 @@ def downgrade() -> None:
         op.drop_table(t)
 
 
-def _refuse_changes(table: str) -> None:
-    """A trigger that makes ``table`` append-only: UPDATE and DELETE (and TRUNCATE on
-    PostgreSQL) fail with a message that says to post a reversal instead."""
-    msg = f"{table} is append-only: post a reversal instead of changing or deleting rows"
+def _refuse_changes(table: str, events: tuple[str, ...]) -> None:
+    """Triggers that make ``events`` (UPDATE, DELETE; and TRUNCATE on PostgreSQL) on ``table``
+    fail with a message that says what to do instead."""
     if op.get_bind().dialect.name == "sqlite":
-        for event in ("UPDATE", "DELETE"):
+        for event in events:
+            msg = (f"{table} is append-only: post a reversal instead of changing or deleting "
+                   f"rows" if "UPDATE" in events else f"{table} rows are never deleted: "
+                   f"rows that are no longer used are marked inactive")
             op.execute(f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
                        f"BEGIN SELECT RAISE(ABORT, '{msg}'); END")
         return
     op.execute("""
         CREATE OR REPLACE FUNCTION chainlab_append_only() RETURNS trigger AS $$
         BEGIN
-            RAISE EXCEPTION '% is append-only: post a reversal instead of changing or deleting rows',
-                TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+            IF TG_OP = 'UPDATE' OR TG_ARGV[0] = 'journal' THEN
+                RAISE EXCEPTION '% is append-only: post a reversal instead of changing or '
+                    'deleting rows', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+            END IF;
+            RAISE EXCEPTION '% rows are never deleted: rows that are no longer used are marked '
+                'inactive', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
         END $$ LANGUAGE plpgsql""")
-    op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-               f"FOR EACH ROW EXECUTE FUNCTION chainlab_append_only()")
+    kind = "journal" if "UPDATE" in events else "master"
+    op.execute(f"CREATE TRIGGER {table}_append_only BEFORE {' OR '.join(events)} ON {table} "
+               f"FOR EACH ROW EXECUTE FUNCTION chainlab_append_only('{kind}')")
     op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-               f"FOR EACH STATEMENT EXECUTE FUNCTION chainlab_append_only()")
+               f"FOR EACH STATEMENT EXECUTE FUNCTION chainlab_append_only('{kind}')")
