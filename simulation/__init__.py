@@ -3,8 +3,15 @@ random demand, lead times and disruptions; Monte Carlo replications; KPIs.
 """
 
 from simulation.demand import DemandModel, DemandSource, ScenarioDemand, TableDemand
-from simulation.options import (Engine, LaneDelay, Replenishment, SimOptions, SiteOutage,
-                                SupplyCut, Unmet)
+from simulation.options import (
+                                Engine,
+                                LaneDelay,
+                                Replenishment,
+                                SimOptions,
+                                SiteOutage,
+                                SupplyCut,
+                                Unmet,
+)
 from simulation.plan import PlanReleases
 from simulation.result import SimResult
 from simulation.run import simulate

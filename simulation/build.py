@@ -11,11 +11,16 @@ Sources (policy replenishment), in order of preference:
 1. ``Make``: the node is at a plant that makes the product (``production.csv``); components
    (the plant's own BOM, else the BOM for every plant) come from the plant's component nodes.
 2. an inbound lane carrying the product from a site that can provide it: a plant or DC holding
-   it (``inventory.csv``) or making it (``Transfer``), or a supplier selling it (``Buy``). The
+   it (``inventory.csv``), making it, or itself supplied by such a site (``Transfer``), or a
+   supplier selling it (``Buy``). The
    origin is the one with the lowest landed cost (lane cost plus the supplier's price or the
    plant's production cost); of its lanes, the fastest (then the cheapest), since inventory
    policies are sized on lead time;
 3. at a plant, a supplier selling the product without a lane (``Buy``, the supply's lead time).
+
+Disruptions come from ``SimOptions.disruptions`` (site outages, lane delays, supply cuts) and
+from the network's ``capacity_changes`` table (what scenario files write), both turned into
+day-by-day calendars: sites down, supply capacity and line hours multipliers, transit changes.
 
 Each customer x product is served by one node: the origin of the lane the plan ships the most
 on; without a plan, chosen as in 2 among plants and DCs, stock points of ``inventory.csv`` first.
@@ -111,6 +116,8 @@ class SimModel:
     down: np.ndarray
     #: per supply and day: capacity multiplier of supply cuts
     supply_scale: np.ndarray
+    #: per line and day: multiplier of its hours (``capacity_changes`` of plants)
+    line_scale: np.ndarray
     #: per lane and day of departure: transit multiplier and extra days of lane delays
     lane_scale: np.ndarray | None
     lane_extra: np.ndarray | None
@@ -150,8 +157,8 @@ class _Builder:
         self.mode = options.replenishment or (Replenishment.PLAN if plan is not None
                                               else Replenishment.POLICY)
         if self.mode is Replenishment.PLAN and plan is None:
-            raise ValidationError("replenishment='plan' needs a plan; pass plan= or use "
-                                  "replenishment='policy'")
+            raise ValidationError([Issue("options", "replenishment='plan' needs a plan; pass "
+                                               "plan= or use replenishment='policy'")])
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
         s = net.sites
@@ -182,6 +189,7 @@ class _Builder:
         for (p, c, k), q in net.bom["quantity"].items():
             self.bom[(p, k)].append((c, float(q)))
         self.supply_keys_all = set(self.price)
+        self._provides_memo: dict[tuple[str, str], bool] = {}
         self._check_lead_times()
         self._inventory_nodes()
 
@@ -260,16 +268,26 @@ class _Builder:
     def _sells(self, site: str, product: str) -> bool:
         return (site, product) in self.supply_keys_all and self._active(site)
 
-    def _provides(self, site: str, product: str) -> bool:
-        """Can ``site`` be the origin of ``product`` shipments?"""
+    def _provides(self, site: str, product: str, seen: frozenset = frozenset()) -> bool:
+        """Can ``site`` be the origin of ``product`` shipments? Suppliers that sell it; plants
+        and DCs that hold it (``inventory.csv``), make it, or get it from a site that can."""
+        key = (site, product)
+        if key in self._provides_memo:
+            return self._provides_memo[key]
         if not self._active(site):
             return False
         k = self.kind.get(site)
         if k == "supplier":
-            return self._sells(site, product)
-        if k in STOCK_KINDS:
-            return (site, product) in self.node_of or self._makes(site, product)
-        return False
+            ok = self._sells(site, product)
+        elif k in STOCK_KINDS:
+            ok = key in self.node_of or self._makes(site, product) or any(
+                o not in seen and o != site and self._provides(o, product, seen | {site})
+                for _, o, _ in self._inbound(site, product))
+        else:
+            ok = False
+        if not seen:
+            self._provides_memo[key] = ok
+        return ok
 
     def _inbound(self, site: str, product: str) -> list[tuple[str, str, float]]:
         """(lane id, origin, cost per unit) of the lanes into ``site`` that carry ``product``."""
@@ -503,8 +521,8 @@ class _Builder:
             "supplier": [k[0] for k in self.supply_keys],
             "product": [k[1] for k in self.supply_keys],
             "unit_cost": [float(r["unit_cost"]) for r in srows],
-            "lead_days": [int(math.floor((r["lead_time_days"] if pd.notna(r["lead_time_days"])
-                                          else 0.0) + 0.5)) for r in srows],
+            "lead_days": [math.floor((r["lead_time_days"] if pd.notna(r["lead_time_days"])
+                                      else 0.0) + 0.5) for r in srows],
             "cap_per_day": [float(r["capacity_per_period"]) / cal.days
                             if pd.notna(r["capacity_per_period"]) else math.inf for r in srows]})
         res = net.resources
@@ -518,18 +536,21 @@ class _Builder:
             else:
                 hours.append(float(res.at[(plant, r), "hours_per_period"]) / cal.days)
         lines = pd.DataFrame({"plant": [k[0] for k in self.line_keys],
-                              "resource": [k[1].lstrip("\x00") for k in self.line_keys],
+                              "resource": ["" if k[1].startswith("\x00") else k[1]
+                                           for k in self.line_keys],
                               "hours_per_day": hours})
         streams = pd.DataFrame(stream_rows, columns=["customer", "product", "node", "lane"])
         products = self._product_costs()
         down, supply_scale, lane_scale, lane_extra = self._disruptions(lanes_df, supplies, D)
+        line_scale = self._capacity_changes(down, supply_scale, supplies, lines, D)
         fixed = net.sites["fixed_cost"].fillna(0.0)
         fixed = float(fixed[fixed.index.isin(self.active)].sum()) / cal.days
         return SimModel(
             name=net.name, bucket_days=cal.days, periods=cal.periods, days=D,
             replenishment=self.mode, backlog=opt.unmet.value == "backlog", sites=self.sites,
             nodes=self.nodes, lanes=lanes_df, supplies=supplies, lines=lines, streams=streams,
-            products=products, down=down, supply_scale=supply_scale, lane_scale=lane_scale,
+            products=products, down=down, supply_scale=supply_scale, line_scale=line_scale,
+            lane_scale=lane_scale,
             lane_extra=lane_extra, releases=releases, fixed_cost_per_day=fixed,
             warnings=self.warnings)
 
@@ -544,6 +565,41 @@ class _Builder:
                 if opt.lost_sales_cost is not None else 5.0 * value)
         return pd.DataFrame({"value": value, "holding": p["holding_cost"].fillna(0.0) / d,
                              "backlog": backlog / d, "lost": lost})
+
+    def _capacity_changes(self, down, supply_scale, supplies, lines, D) -> np.ndarray:
+        """Apply the network's ``capacity_changes`` day by day: a site at scale 0 is down; a
+        plant's resource (or, without one, all its lines) works scale x its hours; a supplier's
+        capacity (for one product, or all) is scaled. A DC above 0 is not limited (DC
+        throughput is not simulated) and gets a warning."""
+        line_scale = np.ones((len(lines), D))
+        cc = getattr(self.net, "capacity_changes", None)
+        if cc is None or cc.empty:
+            return line_scale
+        start = self.net.calendar.start
+        flat = cc.reset_index()
+        for site, res, prod, s, e, k in zip(flat["site"], flat["resource"], flat["product"],
+                                            flat["start"], flat["end"], flat["scale"]):
+            a = max(0, (pd.Timestamp(s).date() - start).days)
+            b = min(D, (pd.Timestamp(e).date() - start).days + 1)
+            if b <= a or site not in self.site_index:
+                continue
+            kind = self.kind[site]
+            if kind == "supplier":
+                m = (supplies["supplier"] == site).to_numpy()
+                if prod:
+                    m &= (supplies["product"] == prod).to_numpy()
+                supply_scale[m, a:b] *= k
+            elif kind == "plant" and res:
+                m = ((lines["plant"] == site) & (lines["resource"] == res)).to_numpy()
+                line_scale[m, a:b] *= k
+            elif k == 0:
+                down[self.site_index[site], a:b] = True
+            elif kind == "plant":
+                line_scale[(lines["plant"] == site).to_numpy(), a:b] *= k
+            else:
+                self.warnings.append(f"capacity_changes: {site} at {k:g} from {s} to {e} is not "
+                                     "simulated (DC throughput is not limited); 0 takes it down")
+        return line_scale
 
     def _disruptions(self, lanes: pd.DataFrame, supplies: pd.DataFrame, D: int):
         cal = self.net.calendar

@@ -60,10 +60,9 @@ class TableDemand:
         period = cal.period_of(d["date"])
         inside = (period >= 0) & (period < cal.periods)
         d = d.loc[inside].assign(period=period[inside])
-        keys = list(zip(d["customer"], d["product"]))
-        self.pairs = sorted(set(keys))
-        row_of = {k: i for i, k in enumerate(self.pairs)}
-        m = np.array([row_of[k] for k in keys], dtype=np.int64)
+        m, uniq = pd.MultiIndex.from_arrays(
+            [d["customer"].astype(str), d["product"].astype(str)]).factorize(sort=True)
+        self.pairs = [(str(c), str(p)) for c, p in uniq]
         t = d["period"].to_numpy(dtype=np.int64)
         q = d["quantity"].to_numpy(dtype=float)
         sd = np.nan_to_num(d["sd"].to_numpy(dtype=float))
@@ -80,8 +79,8 @@ class TableDemand:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValidationError([Issue(
-                "demand.csv", f"{keys[i][0]}/{keys[i][1]}: a gamma demand needs quantity > 0 "
-                              f"and sd > 0 (got {q[i]:g}, {sd[i]:g})",
+                "demand.csv", f"{self.pairs[m[i]][0]}/{self.pairs[m[i]][1]}: a gamma demand "
+                              f"needs quantity > 0 and sd > 0 (got {q[i]:g}, {sd[i]:g})",
                 row=int(net.rows["demand"][d.index[i]]) if "demand" in net.rows else None,
                 column="sd")])
         self.params = p
@@ -127,6 +126,14 @@ class ScenarioDemand:
     def __init__(self, model: DemandModel, net: Network, n: int, seed: int):
         cal = net.calendar
         self.bucket_days = cal.days
+        if hasattr(model, "sample_array"):  # models.demand.DemandModel: the same draws as arrays
+            arr = model.sample_array(n, seed)
+            if arr.values.shape[2] == cal.periods:
+                self.pairs = [(str(c), str(p)) for c, p in arr.pairs]
+                order = sorted(range(len(self.pairs)), key=self.pairs.__getitem__)
+                self.pairs = [self.pairs[i] for i in order]
+                self.scenarios = np.asarray(arr.values, dtype=float)[:, order, :]
+                return
         s = model.sample(n, seed)
         if not isinstance(s, pd.DataFrame):
             raise TypeError(f"{type(model).__name__}.sample() must return a DataFrame, "
@@ -140,7 +147,8 @@ class ScenarioDemand:
         if "period" not in s.columns and "date" not in s.columns:
             missing.append("period or date")
         if missing:
-            raise ValidationError(f"demand model sample lacks column(s) {', '.join(missing)}")
+            raise ValidationError([Issue("demand model", f"sample() lacks column(s) "
+                                                          f"{', '.join(missing)}")])
         period = (s["period"].to_numpy(dtype=np.int64) if "period" in s.columns
                   else cal.period_of(s["date"]))
         scen = s[col].to_numpy(dtype=np.int64)
@@ -153,7 +161,8 @@ class ScenarioDemand:
         self.scenarios = np.zeros((n, len(self.pairs), cal.periods))
         q = s["quantity"].to_numpy(dtype=float)
         if (q < 0).any() or np.isnan(q).any():
-            raise ValidationError("demand model sample has negative or missing quantities")
+            raise ValidationError([Issue("demand model", "sample() has negative or missing "
+                                                          "quantities")])
         np.add.at(self.scenarios, (scen, m, period), q)
 
     def mean(self) -> np.ndarray:

@@ -82,15 +82,15 @@ class World:
         self.sup_lead = sup["lead_days"].tolist()
         self.sup_product = sup["product"].tolist()
         # an unlimited supplier cut to 0 ships nothing (inf * 0 would be nan)
-        self.sup_cap = [np.where(scale == 0, 0.0, cap * scale).tolist() for cap, scale in
-                        zip(sup["cap_per_day"].to_numpy(), model.supply_scale)]
+        self.sup_cap = [np.where(scale == 0, 0.0, cap * np.where(scale == 0, 1.0, scale)).tolist()
+                        for cap, scale in zip(sup["cap_per_day"].to_numpy(), model.supply_scale)]
         self.sup_queue = [deque() for _ in range(len(sup))]
         self.sup_queued = [0.0] * len(sup)
         self.jobs = [[] for _ in range(len(model.lines))]
         # records
         M = len(model.streams)
-        self.on_hand = np.zeros((N, D))
-        self.cust_backlog = np.zeros((N, D))
+        self.on_hand_rows: list[list[float]] = []
+        self.owed_rows: list[list[float]] = []
         self.filled = [[0.0] * D for _ in range(M)]
         self.lost = [[0.0] * D for _ in range(M)]
         self.otif = [[0] * D for _ in range(M)]
@@ -103,9 +103,6 @@ class World:
                       ("bought", "made", "consumed", "delivered", "in_transit", "wip")}
 
     # ------------------------------------------------------------ moving goods
-
-    def take(self, n: int, q: float) -> None:
-        self.stock[n].get(q)
 
     def ship(self, n: int, order: list, q: float, day: int) -> None:
         """``q`` units taken from node ``n`` go to what ``order`` is for."""
@@ -240,8 +237,11 @@ class World:
         end_stock = {p: 0.0 for p in self.flows["bought"]}
         for n, c in zip(m.nodes, self.stock):
             end_stock[n.product] += c.level
+        N = len(m.nodes)
+        on_hand = np.array(self.on_hand_rows, dtype=float).reshape(-1, N).T
+        owed = np.array(self.owed_rows, dtype=float).reshape(-1, N).T
         return {
-            "on_hand": self.on_hand, "cust_backlog": self.cust_backlog,
+            "on_hand": np.ascontiguousarray(on_hand), "cust_backlog": np.ascontiguousarray(owed),
             "filled": np.array(self.filled), "lost": np.array(self.lost),
             "otif": np.array(self.otif, dtype=bool), "stockout": np.array(self.stockout, bool),
             "transport": np.array(self.transport), "purchase": np.array(self.purchase),
@@ -294,50 +294,57 @@ def review(env, w: World, n: int):
 def sell(env, w: World, n: int, streams: list[int]):
     """Customer demand at node ``n``: filled from stock, the rest backordered or lost."""
     stock, down = w.stock[n], w.down[w.site_of[n]]
-    demand, filled, lost, otif = w.demand, w.filled, w.lost, w.otif
-    lanes = [w.stream_lane[m] for m in streams]
-    cost = [w.lane_cost[k] for k in lanes]
-    due = [w.nominal[k] + w.slack for k in lanes]
+    rows = [(m, w.demand[m], w.filled[m], w.lost[m], w.otif[m], w.lead[w.stream_lane[m]],
+             w.lane_cost[w.stream_lane[m]], w.nominal[w.stream_lane[m]] + w.slack)
+            for m in streams]
     p = w.product_of[n]
+    delivered = w.flows["delivered"]
+    backlog, stockout, transport = w.backlog[n], w.stockout[n], w.transport
     backorder = w.model.backlog
     for day in range(w.days):
         yield env.timeout(day + DEMAND - env.now)
-        up = not down[day]
-        for i, m in enumerate(streams):
-            q = demand[m][day]
+        level = 0.0 if down[day] else stock.level
+        sold = cost = 0.0
+        for m, demand, filled, lost, otif, lead, c, due in rows:
+            q = demand[day]
             if q <= 0:
                 continue
-            level = stock.level if up else 0.0
-            f = q if q <= level else level
+            f = min(q, level)
             if f > EPS:
-                stock.get(f)
-                filled[m][day] = f
-                w.transport[day] += f * cost[i]
-                w.flows["delivered"][p] += f
+                level -= f
+                sold += f
+                cost += f * c
+                filled[day] = f
             else:
                 f = 0.0
             short = q - f
             if short > EPS:
-                w.stockout[n][day] = 1
+                stockout[day] = 1
                 if backorder:
-                    w.backlog[n].append([short, CUSTOMER, m, day + due[i], day])
+                    backlog.append([short, CUSTOMER, m, day + due, day])
                     w.owed[n] += short
                     w.cust_owed[n] += short
                 else:
-                    lost[m][day] = short
-            elif w.lead[lanes[i]][day] <= due[i]:
-                otif[m][day] = 1
+                    lost[day] = short
+            elif lead[day] <= due:
+                otif[day] = 1
+        if sold > 0:
+            stock.get(min(sold, stock.level))  # a get beyond the level would wait forever
+            transport[day] += cost
+            delivered[p] += sold
 
 
 def line(env, w: World, k: int, hours: float):
-    """Production line ``k``: each day, ``hours`` of work on its jobs in order."""
+    """Production line ``k``: each day, ``hours`` (times the day's capacity change) of work on
+    its jobs in order."""
     jobs = w.jobs[k]
     down = w.down[w.model.sites.index(w.model.lines.at[k, "plant"])]
+    scale = w.model.line_scale[k].tolist()
     for day in range(w.days):
         yield env.timeout(day + PRODUCE - env.now)
-        if not jobs or down[day]:
+        if not jobs or down[day] or scale[day] == 0:
             continue
-        budget = hours
+        budget = hours * scale[day] if scale[day] != 1 else hours
         for job in list(jobs):
             q, n, src, kit = job
             hpu = src.hours_per_unit
@@ -413,12 +420,11 @@ def reopen(env, w: World, site: int, nodes: list[int]):
 
 def record(env, w: World):
     """End of day: stock and customer backlog of every node."""
-    N = len(w.stock)
+    stock, owed = w.stock, w.cust_owed
     for day in range(w.days):
         yield env.timeout(day + RECORD - env.now)
-        for n in range(N):
-            w.on_hand[n, day] = w.stock[n].level
-            w.cust_backlog[n, day] = w.cust_owed[n]
+        w.on_hand_rows.append([c.level for c in stock])
+        w.owed_rows.append(owed[:])
 
 
 # ---------------------------------------------------------------- a replication

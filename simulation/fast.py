@@ -47,7 +47,7 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
     on_hand = np.array([n.on_hand for n in nodes], dtype=float)
     on_order = np.zeros(N)
     owed = np.zeros(N)
-    arrivals = np.zeros((N, D))
+    arrivals = np.zeros((D, N))  # day-major: each day is one contiguous row
 
     pv = vector([n.policy for n in nodes])
     kind, review, pa, pb = pv["kind"], pv["review"], pv["a"], pv["b"]
@@ -74,14 +74,17 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
     g_node = sn[grp]
     first = np.r_[True, g_node[1:] != g_node[:-1]] if M else np.zeros(0, bool)
     starts = np.flatnonzero(first)
+    group_sizes = np.diff(np.append(starts, M))
 
-    filled = np.zeros((M, D))
-    lost = np.zeros((M, D))
-    otif = np.zeros((M, D), dtype=bool)
-    stockout = np.zeros((N, D), dtype=bool)
-    on_hand_rec = np.zeros((N, D))
-    owed_rec = np.zeros((N, D))
-    late = np.zeros((N, D))
+    filled = np.zeros((D, M))
+    lost = np.zeros((D, M))
+    otif = np.zeros((D, M), dtype=bool)
+    stockout = np.zeros((D, N), dtype=bool)
+    on_hand_rec = np.zeros((D, N))
+    owed_rec = np.zeros((D, N))
+    late = np.zeros((D, N))
+    lead_t = np.ascontiguousarray(lead.T)  # (days, lanes)
+    demand_t = np.ascontiguousarray(demand[grp].T) if M else np.zeros((D, 0))
     transport = np.zeros(D)
     purchase = np.zeros(D)
     bo_day, bo_stream, bo_qty = [], [], []
@@ -91,7 +94,7 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
 
     for t in range(D):
         # 1. receive, and fill backorders from what came in
-        arr = arrivals[:, t]
+        arr = arrivals[t]
         got = arr > 0
         if got.any():
             on_hand[got] += arr[got]
@@ -101,7 +104,7 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
                 f = np.minimum(owed[fill], on_hand[fill])
                 on_hand[fill] -= f
                 owed[fill] -= f
-                late[fill, t] = f
+                late[t, fill] = f
         # 2. review and order
         due_now = ordering & (t % review == 0)
         if due_now.any():
@@ -122,11 +125,11 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
                 lp = lane[place]
                 arrive = depart.copy()
                 ok = (lp >= 0) & (depart < D)
-                arrive[ok] = depart[ok] + lead[lp[ok], depart[ok]]
+                arrive[ok] = depart[ok] + lead_t[depart[ok], lp[ok]]
                 arrive[(lp >= 0) & (depart >= D)] = D
                 idx = np.flatnonzero(place)
                 later = (arrive > t) & (arrive < D)
-                arrivals[idx[later], arrive[later]] += qp[later]
+                arrivals[arrive[later], idx[later]] += qp[later]
                 # a transit of 0 days arrives at once and fills backorders first
                 now = arrive == t
                 if now.any():
@@ -138,36 +141,38 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
                     f = np.where((owed[i_now] > 0) & (on_hand[i_now] > EPS), f, 0.0)
                     on_hand[i_now] -= f
                     owed[i_now] -= f
-                    late[i_now, t] += f
+                    late[t, i_now] += f
         # 3. demand, filled in stream order within each stock point
         if M:
-            dq = demand[grp, t]
+            dq = demand_t[t]
             cum = np.cumsum(dq)
-            base = np.repeat(cum[starts] - dq[starts], np.diff(np.r_[starts, M]))
+            base = np.repeat(cum[starts] - dq[starts], group_sizes)
             before = cum - dq - base
             f = np.clip(on_hand[g_node] - before, 0.0, dq)
             f = np.where(f > EPS, f, 0.0)
             short = dq - f
             bo = (short > EPS) & (dq > 0)
-            filled[grp, t] = f
+            filled[t, grp] = f
             on_hand -= np.bincount(g_node, weights=f, minlength=N)
             transport[t] += float(f @ s_cost[grp])
             if bo.any():
-                stockout[g_node[bo], t] = True
+                stockout[t, g_node[bo]] = True
                 if backorder:
                     owed += np.bincount(g_node[bo], weights=short[bo], minlength=N)
                     bo_day.append(np.full(int(bo.sum()), t))
                     bo_stream.append(grp[bo])
                     bo_qty.append(short[bo])
                 else:
-                    lost[grp[bo], t] = short[bo]
+                    lost[t, grp[bo]] = short[bo]
             full = (dq > 0) & ~bo
             m_full = grp[full]
-            otif[m_full, t] = lead[sl[m_full], t] <= due[m_full]
+            otif[t, m_full] = lead_t[t, sl[m_full]] <= due[m_full]
         # 4. record
-        on_hand_rec[:, t] = on_hand
-        owed_rec[:, t] = owed
+        on_hand_rec[t] = on_hand
+        owed_rec[t] = owed
 
+    filled, lost, otif = filled.T.copy(), lost.T.copy(), otif.T.copy()
+    stockout, late = stockout.T.copy(), late.T.copy()
     end_owed = np.zeros(M)
     delivered_late = late.sum(axis=1)
     if bo_day:
@@ -178,7 +183,7 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
     products = sorted({n.product for n in nodes} | set(model.streams["product"]))
     flows = {k: dict.fromkeys(products, 0.0) for k in
              ("bought", "made", "consumed", "delivered", "in_transit", "wip", "end_stock")}
-    received = arrivals.sum(axis=1) + received_now
+    received = arrivals.sum(axis=0) + received_now
     for i, n in enumerate(nodes):
         flows["bought"][n.product] += bought[i]
         flows["in_transit"][n.product] += bought[i] - received[i]
@@ -186,7 +191,8 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
         flows["delivered"][n.product] += delivered_late[i]
     for m, p in enumerate(model.streams["product"]):
         flows["delivered"][p] += filled[m].sum()
-    return {"on_hand": on_hand_rec, "cust_backlog": owed_rec, "filled": filled, "lost": lost,
+    return {"on_hand": on_hand_rec.T.copy(), "cust_backlog": owed_rec.T.copy(),
+            "filled": filled, "lost": lost,
             "otif": otif, "stockout": stockout, "transport": transport, "purchase": purchase,
             "production": np.zeros(D), "end_owed": end_owed, "flows": flows, "events": 0}
 
@@ -200,9 +206,10 @@ def _settle_backorders(day, stream, qty, sn, sl, s_cost, due, late, lead, otif, 
     node = sn[stream]
     order = np.lexsort((stream, day, node))  # FIFO within each node
     day, stream, qty, node = day[order], stream[order], qty[order], node[order]
-    for n in np.unique(node):
-        sel = node == n
-        q, m, d0 = qty[sel], stream[sel], day[sel]
+    bounds = np.flatnonzero(np.diff(node)) + 1
+    for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(node)]):
+        n = node[a]
+        q, m, d0 = qty[a:b], stream[a:b], day[a:b]
         end = np.cumsum(q)
         start = end - q
         cum_fill = np.cumsum(late[n])

@@ -133,29 +133,55 @@ def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
     balance = {p: {"initial": initial[p], **{x: f[x][p] for x in (
         "bought", "made", "consumed", "delivered", "end_stock", "in_transit", "wip")}}
         for p in products}
-    for p, v in balance.items():
+    for v in balance.values():
         v["imbalance"] = (v["initial"] + v["bought"] + v["made"] - v["consumed"] - v["delivered"]
                           - v["end_stock"] - v["in_transit"] - v["wip"])
     return {"kpis": k, "sites": sites, "series": series, "balance": balance,
             "events": rec.get("events", -1)}
 
 
+def t_cdf(x: float, df: int) -> float:
+    """CDF of Student's t with integer ``df`` (Abramowitz & Stegun 26.7.3-4, exact series)."""
+    theta = math.atan(x / math.sqrt(df))
+    c2, sn = math.cos(theta) ** 2, math.sin(theta)
+    if df % 2:  # odd: A = (2/pi) (theta + sin cos (1 + 2/3 cos^2 + 2*4/(3*5) cos^4 + ...))
+        term, total = 1.0, 1.0 if df > 1 else 0.0
+        for k in range(1, (df - 1) // 2):
+            term *= c2 * (2 * k) / (2 * k + 1)
+            total += term
+        a = 2 / math.pi * (theta + sn * math.cos(theta) * total)
+    else:  # even: A = sin (1 + 1/2 cos^2 + 1*3/(2*4) cos^4 + ...)
+        term, total = 1.0, 1.0
+        for k in range(1, df // 2):
+            term *= c2 * (2 * k - 1) / (2 * k)
+            total += term
+        a = sn * total
+    return 0.5 + a / 2
+
+
 def t_quantile(p: float, df: int) -> float:
-    """Quantile ``p`` of Student's t with ``df`` degrees of freedom (exact for df 1 and 2, the
-    Cornish-Fisher expansion of Abramowitz & Stegun 26.7.5 above: error < 1e-3 from df 3)."""
+    """Quantile ``p`` of Student's t with ``df`` degrees of freedom: the Cornish-Fisher
+    expansion (A&S 26.7.5) polished by bisection on :func:`t_cdf` (exact to 1e-10)."""
     if df < 1:
         return math.nan
     if df == 1:
         return math.tan(math.pi * (p - 0.5))
-    if df == 2:
-        return (2 * p - 1) * math.sqrt(2 / (4 * p * (1 - p)))
     z = NormalDist().inv_cdf(p)
+    if df > 1000:
+        return z
     v = float(df)
     g1 = (z ** 3 + z) / 4
     g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
     g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
-    g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160
-    return z + g1 / v + g2 / v ** 2 + g3 / v ** 3 + g4 / v ** 4
+    x = z + g1 / v + g2 / v ** 2 + g3 / v ** 3
+    lo, hi = x - 0.5 - abs(x) * 0.2, x + 0.5 + abs(x) * 0.2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if t_cdf(mid, df) < p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
 
 
 def interval(values, confidence: float = 0.95) -> tuple[float, float, float, float]:

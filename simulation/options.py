@@ -32,7 +32,8 @@ class Replenishment(str, Enum):
 class Engine(str, Enum):
     """Which implementation runs a replication."""
 
-    #: the NumPy fast path where the network allows it (see :mod:`simulation.fast`), else SimPy
+    #: the NumPy fast path where the network allows it (see :mod:`simulation.fast`) and has
+    #: enough stock points for it to pay (``simulation.run.FAST_MIN_NODES``), else SimPy
     AUTO = "auto"
     SIMPY = "simpy"
     #: the vectorized path; an error where the network has what it cannot model
@@ -206,7 +207,7 @@ class SimOptions:
             if not isinstance(d, (SiteOutage, LaneDelay, SupplyCut)):
                 raise TypeError(f"disruption {d!r} must be a SiteOutage, LaneDelay or SupplyCut")
 
-    def replace(self, **changes) -> "SimOptions":
+    def replace(self, **changes) -> SimOptions:
         return replace(self, **changes)
 
     def n_workers(self) -> int:

@@ -63,7 +63,7 @@ class PlanReleases:
         self.shipments = _frame(self.shipments, SHIPMENT_COLUMNS, "shipments")
 
     @classmethod
-    def of(cls, plan) -> "PlanReleases":
+    def of(cls, plan) -> PlanReleases:
         """From a PlanReleases, a folder (``production.csv``, ``shipments.csv``) or any object
         with ``production`` and ``shipments`` tables (a ``solver`` Plan)."""
         if isinstance(plan, PlanReleases):
@@ -71,6 +71,10 @@ class PlanReleases:
         if isinstance(plan, (str, Path)):
             return cls.from_folder(plan)
         if hasattr(plan, "shipments"):
+            if getattr(plan, "has_solution", True) is False:
+                status = getattr(getattr(plan, "status", None), "value", "no solution")
+                raise ValidationError([Issue("plan", f"the plan has no solution (status "
+                                                     f"{status}); there is nothing to execute")])
             net = getattr(plan, "network", None)
             name = net if isinstance(net, str) else getattr(net, "name", None)
             return cls(getattr(plan, "production", None), plan.shipments, name)
@@ -78,7 +82,7 @@ class PlanReleases:
                         f"{type(plan).__name__}")
 
     @classmethod
-    def from_folder(cls, path) -> "PlanReleases":
+    def from_folder(cls, path) -> PlanReleases:
         path = Path(path)
         if not path.is_dir():
             raise ValidationError([Issue(str(path), "is not a plan folder (expected "
@@ -118,11 +122,11 @@ class PlanReleases:
             q = pd.to_numeric(df["quantity"], errors="coerce").to_numpy()
             per = pd.to_numeric(df["period"], errors="coerce").to_numpy()
             for r, v in zip(rows[~(q >= 0)], q[~(q >= 0)]):
-                issues.append(Issue(f"{what}.csv", f"quantity(={v}) must be a number >= 0",
+                issues.append(Issue(f"{what}.csv", f"quantity(={v:g}) must be a number >= 0",
                                     int(r), "quantity"))
             bad = ~((per >= 0) & (per < T) & (per == np.floor(per)))
             for r, v in zip(rows[bad], per[bad]):
-                issues.append(Issue(f"{what}.csv", f"period(={v}) is not a period of "
+                issues.append(Issue(f"{what}.csv", f"period(={v:g}) is not a period of "
                                                    f"{net.name!r} (0..{T - 1}){hint}", int(r),
                                     "period"))
 

@@ -120,7 +120,7 @@ def from_row(site: str, product: str, row: pd.Series, file_row: int | None,
         bad("review_days", f"review_days(={review:g}) must be >= 0")
         R = 1
     else:
-        R = max(1, int(math.floor(review + 0.5)))
+        R = max(1, math.floor(review + 0.5))
 
     def need(column: str, meaning: str) -> float | None:
         v = _num(row.get(column))

@@ -108,7 +108,7 @@ class SimResult:
         s = self.series.groupby(level="period")[["inventory", "backlog"]].sum()
         svc = self.service
         fig, (a1, a2) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
-        x = svc["date"] if "date" in svc else svc.index
+        x = svc.get("date", svc.index)
         a1.plot(x, s["inventory"].to_numpy(), label="inventory (end of period)")
         a1.plot(x, s["backlog"].to_numpy(), label="customer backlog", color="tab:red")
         a1.set_ylabel("units")

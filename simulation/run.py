@@ -24,6 +24,8 @@ from simulation.streams import lead_times, replication_streams, root_entropy
 
 #: replications per task; fixed so that sums over replications never depend on the workers
 BLOCK = 8
+#: below this many stock points NumPy's per-call overhead makes the SimPy model the faster one
+FAST_MIN_NODES = 20
 
 
 def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = None,
@@ -36,6 +38,10 @@ def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = 
     ``demand``: None for ``net.demand`` (``demand.csv`` with ``sd`` and ``distribution``), or a
     CRM demand model with ``sample(n, seed)`` (replication r uses scenario r).
     ``changes`` are shortcuts for ``options.replace(...)``: ``simulate(net, replications=50)``.
+
+    Each replication is the SimPy model of :mod:`simulation.engine` (its docstring states the
+    order of events within a day: receive, order, supply, produce, demand, cost), or for pure
+    policy systems the vectorized :mod:`simulation.fast` that reproduces it.
 
     Raises :class:`~models.ValidationError` (naming site, product and field) for input the
     simulation cannot run: policies with missing or inconsistent parameters, negative lead
@@ -68,10 +74,12 @@ def _engine(model: SimModel, options: SimOptions) -> bool:
     reason = fast.unsupported(model)
     if options.engine is Engine.NUMPY and reason:
         from models import ValidationError
+        from models.errors import Issue
 
-        raise ValidationError(f"engine='numpy' cannot simulate this network: {reason}; use "
-                              "engine='simpy' or 'auto'")
-    return options.engine is Engine.NUMPY or (options.engine is Engine.AUTO and not reason)
+        raise ValidationError([Issue("options", f"engine='numpy' cannot simulate this network: "
+                                                f"{reason}; use engine='simpy' or 'auto'")])
+    return options.engine is Engine.NUMPY or (options.engine is Engine.AUTO and not reason
+                                              and len(model.nodes) >= FAST_MIN_NODES)
 
 
 class _Context:
