@@ -161,8 +161,10 @@ def _register() -> None:
     """The commands that live in their own modules (each imports its engine lazily)."""
     from api.cli_demand import demand_command
     from api.cli_ledger import register as register_ledger
+    from api.cli_plan import plan_command
     from api.cli_simulate import simulate_command
 
+    app.command("plan")(plan_command)
     app.command("demand")(demand_command)
     app.command("simulate")(simulate_command)
     register_ledger(app)

@@ -3,9 +3,10 @@ routing and scheduling; solver backends (OR-Tools, PuLP) behind one small interf
 """
 
 from solver import backends
+from solver.check import check_plan
 from solver.options import EndInventory, Method, SolveOptions, Unmet
 from solver.planner import plan, solve_lp
 from solver.result import Bottleneck, Diagnosis, Plan, Progress, Shortfall, Status
 
 __all__ = ["Bottleneck", "Diagnosis", "EndInventory", "Method", "Plan", "Progress", "Shortfall",
-           "SolveOptions", "Status", "Unmet", "backends", "plan", "solve_lp"]
+           "SolveOptions", "Status", "Unmet", "backends", "check_plan", "plan", "solve_lp"]

@@ -114,20 +114,24 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     net_flow = flows.groupby(["site", "product", "period"])["q"].sum()
     stock = inv.set_index(["site", "product", "period"])["quantity"]
     on_hand = net.inventory["on_hand"] if len(net.inventory) else pd.Series(dtype=float)
-    pairs = set(zip(flows["site"], flows["product"])) | set(zip(inv["site"], inv["product"]))
-    worst = None
-    for s, p in sorted(pairs):
-        prev = float(on_hand.get((s, p), 0.0)) if kind.get(s) in ("plant", "dc") else 0.0
-        for t in range(T):
-            level = float(stock.get((s, p, t), 0.0))
-            expect = prev + float(net_flow.get((s, p, t), 0.0))
-            if not close(level, expect, max(abs(level), abs(expect), abs(prev))):
-                worst = worst or (s, p, t, level, expect)
-            prev = level
-    if worst:
-        s, p, t, level, expect = worst
-        problems.append(f"flow not conserved at {s} for {p} in period {t}: stock {level:.6g}, "
-                        f"inflow-outflow says {expect:.6g}")
+    pairs = pd.concat([flows[["site", "product"]], inv[["site", "product"]]]).drop_duplicates()
+    pairs = pairs.sort_values(["site", "product"]).reset_index(drop=True)
+    grid = pd.MultiIndex.from_frame(pairs.merge(pd.DataFrame({"period": range(T)}), how="cross"))
+    level = stock.reindex(grid).fillna(0.0).to_numpy().reshape(-1, T)
+    flow = net_flow.reindex(grid).fillna(0.0).to_numpy().reshape(-1, T)
+    prev = np.empty_like(level)
+    prev[:, 0] = on_hand.reindex(pd.MultiIndex.from_frame(pairs)).fillna(0.0).to_numpy() \
+        if len(on_hand) else 0.0
+    prev[:, 1:] = level[:, :-1]
+    expect = prev + flow
+    scale = np.maximum.reduce([np.ones_like(level), np.abs(level), np.abs(expect), np.abs(prev)])
+    bad = np.abs(level - expect) > tol * scale
+    if bad.any():
+        i, t = np.argwhere(bad)[0]
+        s, p = pairs.iloc[i]
+        problems.append(f"flow not conserved at {s} for {p} in period {t}: stock "
+                        f"{level[i, t]:.6g}, inflow-outflow says {expect[i, t]:.6g} "
+                        f"({bad.sum()} cell(s) in all)")
 
     # customers: deliveries, backlog and lost add up to demand
     d = demand_table(net, demand)
@@ -140,20 +144,24 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
             problems.append(f"{c} receives {p} in period {t} without a demand row")
             break
     unmet = opts.unmet if opts is not None else Unmet.BACKLOG
-    for (c, p), g in back.groupby(["customer", "product"]):
-        prev = 0.0
-        for r in g.sort_values("period").itertuples(index=False):
-            dq = float(want.get((c, p, r.period), 0.0))
-            dl = float(got.get((c, p, r.period), 0.0))
-            if not close(r.demand, dq) or not close(r.delivered, dl):
-                problems.append(f"backlog table disagrees with demand/deliveries for {c} {p} "
-                                f"period {r.period}")
-                break
-            if not close(r.backlog, prev + dq - dl - r.lost, max(prev, dq, dl)):
-                problems.append(f"backlog of {c} {p} in period {r.period} is {r.backlog:.6g}, "
-                                f"should be {prev + dq - dl - r.lost:.6g}")
-                break
-            prev = r.backlog
+    if len(back):
+        bk = back.sort_values(["customer", "product", "period"])
+        idx = pd.MultiIndex.from_frame(bk[["customer", "product", "period"]])
+        dq = want.reindex(idx).fillna(0.0).to_numpy()
+        dl = got.reindex(idx).fillna(0.0).to_numpy()
+        if not (np.allclose(bk["demand"], dq, rtol=tol, atol=tol)
+                and np.allclose(bk["delivered"], dl, rtol=tol, atol=tol)):
+            problems.append("backlog table disagrees with the demand or the deliveries")
+        first = ((bk["customer"] != bk["customer"].shift())
+                 | (bk["product"] != bk["product"].shift()))
+        prev = np.where(first, 0.0, bk["backlog"].shift().fillna(0.0))
+        expect = prev + dq - dl - bk["lost"].to_numpy()
+        scale = np.maximum.reduce([np.ones(len(bk)), prev, dq, dl])
+        bad = np.abs(bk["backlog"].to_numpy() - expect) > tol * scale
+        if bad.any():
+            r = bk[bad].iloc[0]
+            problems.append(f"backlog of {r['customer']} {r['product']} in period {r['period']}"
+                            f" is {r['backlog']:.6g}, should be {expect[bad][0]:.6g}")
     if unmet is Unmet.NONE and len(back) and (back[["backlog", "lost"]].abs() > tol).any().any():
         problems.append("demand is not met on time although unmet demand is not allowed")
     if unmet is Unmet.LOST and len(back) and (back["backlog"].abs() > tol).any():
@@ -166,7 +174,8 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     p_rows = net.production
     hours = prod.assign(h=prod["quantity"] * p_rows.loc[keys, "hours_per_unit"].to_numpy(),
                         r=p_rows.loc[keys, "resource"].to_numpy() if keys else [])
-    for (k, r, t), h in hours[hours["r"] != ""].groupby(["plant", "r", "period"])["h"].sum().items():
+    used_hours = hours[hours["r"] != ""].groupby(["plant", "r", "period"])["h"].sum()
+    for (k, r, t), h in used_hours.items():
         cap = res.get((k, r))
         if cap is not None and h > cap + tol * max(1, cap):
             problems.append(f"{r} at {k} works {h:.6g} h in period {t}, over its {cap:.6g} h")

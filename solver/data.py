@@ -16,7 +16,7 @@ import pandas as pd
 
 from models import Network, ValidationError
 from models.errors import Issue
-from solver.options import SolveOptions
+from solver.options import SolveOptions, Unmet
 
 STOCK_KINDS = ("plant", "dc")
 
@@ -31,8 +31,10 @@ class PlanData:
     sites: pd.DataFrame
     #: per product: holding_cost (h), value (v), backlog, lost, safety penalties, bound (U)
     products: pd.DataFrame
+    #: U[p,t], products x periods (see ``_bounds``)
+    bound_t: np.ndarray
     #: production rows at active plants: plant, product, unit_cost, resource, hours_per_unit,
-    #: setup_cost, min_lot, hours_available, big_m
+    #: setup_cost, min_lot, hours_available, big_m (over the horizon)
     production: pd.DataFrame
     #: components used per production row: prow (row of ``production``), plant, product,
     #: component, quantity
@@ -70,10 +72,13 @@ def demand_table(net: Network, demand=None) -> pd.DataFrame:
     if demand is None:
         d = net.demand_by_period().reset_index()
     else:
-        if hasattr(demand, "expected") and callable(demand.expected):
+        if callable(getattr(demand, "expected_demand", None)):  # models.demand.DemandModel
+            demand = demand.expected_demand()
+        elif callable(getattr(demand, "expected", None)):
             demand = demand.expected()
         if not isinstance(demand, pd.DataFrame):
-            raise TypeError(f"demand must be a DataFrame or have expected(); got {type(demand)}")
+            raise TypeError(f"demand must be a DataFrame or a demand model with "
+                            f"expected_demand(); got {type(demand).__name__}")
         d = demand.reset_index() if any(n in ("customer", "product", "period", "date")
                                         for n in demand.index.names if n) else demand.copy()
         missing = [c for c in ("customer", "product", "quantity") if c not in d.columns]
@@ -85,7 +90,8 @@ def demand_table(net: Network, demand=None) -> pd.DataFrame:
             d["period"] = net.calendar.period_of(d["date"])
     if d.empty:
         return pd.DataFrame({"customer": pd.Series(dtype=str), "product": pd.Series(dtype=str),
-                             "period": pd.Series(dtype=np.int64), "quantity": pd.Series(dtype=float)})
+                             "period": pd.Series(dtype=np.int64),
+                             "quantity": pd.Series(dtype=float)})
     d = d[["customer", "product", "period", "quantity"]].copy()
     d["customer"] = d["customer"].astype(str)
     d["product"] = d["product"].astype(str)
@@ -184,21 +190,27 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     grid = grid.sort_values(["pair", "period"]).reset_index(drop=True)
 
     # upper bounds on useful quantities, for big-M constraints of the MILP features
-    products["bound"] = _bounds(products.index, d, nodes, recipes, T)
+    bound_t = _bounds(products.index, d, nodes, recipes, T,
+                      carried=options.unmet is Unmet.BACKLOG)
+    products["bound"] = bound_t.max(axis=1)
     prod = prod.merge(res, on=["plant", "resource"], how="left")
     prod["hours_available"] = prod["hours_per_period"]
     prod = prod.drop(columns="hours_per_period")
     by_hours = np.where(prod["hours_per_unit"] > 0,
                         prod["hours_available"] / prod["hours_per_unit"].where(
                             prod["hours_per_unit"] > 0, 1.0), np.inf)
-    prod["big_m"] = np.fmin(np.nan_to_num(by_hours, nan=np.inf),
-                            prod["product"].map(products["bound"]).to_numpy())
+    # a minimum lot may force more than is needed: M >= min_lot keeps that possible
+    prod["big_m"] = np.fmax(np.fmin(np.nan_to_num(by_hours, nan=np.inf),
+                                    prod["product"].map(products["bound"]).to_numpy()),
+                            prod["min_lot"].to_numpy())
     lane_bound = arcs.assign(b=arcs["product"].map(products["bound"])).groupby("lane")["b"].sum()
     lanes["big_m"] = np.fmin(lanes["capacity"].fillna(np.inf),
-                             lane_bound.reindex(lanes.index).fillna(0.0))
+                             np.fmax(lane_bound.reindex(lanes.index).fillna(0.0),
+                                     lanes["min_shipment"]))
     lanes = lanes[lanes.index.isin(arcs["lane"])]
 
-    return PlanData(net=net, T=T, sites=sites, products=products, production=prod,
+    return PlanData(net=net, T=T, sites=sites, products=products, bound_t=bound_t,
+                    production=prod,
                     recipes=recipes, resources=res, supply=sup, lanes=lanes, arcs=arcs,
                     nodes=nodes, pairs=pairs, demand=grid)
 
@@ -279,21 +291,36 @@ def _arcs(lanes, prod, sup, inv, d, recipes, kind):
 
 
 def _bounds(products: pd.Index, d: pd.DataFrame, nodes: pd.DataFrame, recipes: pd.DataFrame,
-            T: int) -> pd.Series:
-    """U[p]: more of product p than any cost-minimal plan moves in one period:
-    U[p] = demand[p] + stock[p] + floors[p] + sum_q bom[q,p] U[q] (all over the horizon)."""
-    def total(df, col):
-        return df.groupby("product")[col].sum().reindex(products, fill_value=0.0)
-
-    # stock on hand counts twice: it may be moved, and it may have to be rebuilt by the end
-    base = total(d, "quantity") + 2 * total(nodes, "on_hand") + total(nodes, "safety_stock")
-    use = recipes.groupby(["product", "component"])["quantity"].max()
+            T: int, carried: bool) -> np.ndarray:
+    """U[p,t] (products x periods): more of product p than any cost-minimal plan makes or
+    moves in period t: the demand for p still to come from t on (all of it when unmet
+    demand is carried, since backlog from before t may be served in t), plus stock on hand
+    twice (it may be moved, and rebuilt by the end), plus safety stocks, plus what the
+    products made from p need: U[p,t] = rest[p,t] + 2 stock[p] + floors[p] + sum_q bom[q,p] U[q,t].
+    """
+    n = len(products)
+    pos = pd.Index(products)
+    dem = np.zeros((n, T))
+    if len(d):
+        np.add.at(dem, (pos.get_indexer(d["product"]), d["period"].to_numpy()),
+                  d["quantity"].to_numpy())
+    rest = np.cumsum(dem[:, ::-1], axis=1)[:, ::-1]  # demand from t to the end
+    if carried:
+        rest = np.repeat(rest[:, :1], T, axis=1)
+    stock = np.zeros(n)
+    if len(nodes):
+        np.add.at(stock, pos.get_indexer(nodes["product"]),
+                  2 * nodes["on_hand"].to_numpy() + nodes["safety_stock"].to_numpy())
+    base = rest + stock[:, None]
+    use = recipes.groupby(["product", "component"])["quantity"].max().reset_index()
+    parent = pos.get_indexer(use["product"])
+    child = pos.get_indexer(use["component"])
+    q = use["quantity"].to_numpy()
     u = base.copy()
-    for _ in range(len(products) + 1):
-        extra = (use * u.reindex(use.index.get_level_values("product")).to_numpy()
-                 ).groupby(level="component").sum() if len(use) else pd.Series(dtype=float)
-        new = base + extra.reindex(products, fill_value=0.0)
-        if np.allclose(new.to_numpy(), u.to_numpy()):
+    for _ in range(n + 1):  # BOMs are acyclic: depth <= number of products
+        new = base.copy()
+        np.add.at(new, child, q[:, None] * u[parent])
+        if np.allclose(new, u):
             break
         u = new
     return u + 1.0

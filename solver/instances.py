@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,3 +100,33 @@ def read_lotsizing(path) -> Instance:
 
 #: family -> reader
 READERS = {"transportation": read_transportation, "lotsizing": read_lotsizing}
+
+
+def solve(family: str, path, backend: str | None = None, time_limit: float | None = None,
+          capacity: float | None = None) -> dict:
+    """Read and plan one instance with :func:`solver.plan`; the JSON line of CONTRACTS §4
+    (family, instance, status, objective, bound, seconds, backend) plus ``known_value`` and
+    ``rel_error`` when the file states its optimum. Never raises: status ``error`` and an
+    ``error`` message instead. ``capacity`` is not used by these families."""
+    from solver import plan
+
+    start = time.perf_counter()
+    out = {"family": family, "instance": Path(path).stem, "status": "error", "objective": None,
+           "bound": None, "seconds": None, "backend": backend}
+    try:
+        if family not in READERS:
+            raise ValueError(f"family {family!r} is not one of {', '.join(READERS)}")
+        inst = READERS[family](path)
+        out["instance"] = inst.name
+        p = plan(inst.network, backend=backend, time_limit=time_limit, **inst.options)
+        out.update(status=p.status.value, objective=p.objective, bound=p.bound,
+                   backend=p.backend)
+        if inst.known_value is not None:
+            out["known_value"] = inst.known_value
+            if p.objective is not None:
+                out["rel_error"] = abs(p.objective - inst.known_value) / max(
+                    abs(inst.known_value), 1e-12)
+    except Exception as e:  # one line per instance whatever happens; the message says what
+        out["error"] = f"{type(e).__name__}: {e}"
+    out["seconds"] = round(time.perf_counter() - start, 4)
+    return out

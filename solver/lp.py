@@ -210,7 +210,10 @@ class LinearProgram:
         key, v = key[keep], v[keep]
         r, c = key // max(n, 1), key % max(n, 1)
         a_start = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=m))]).astype(np.int64)
-        cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))
+
+        def cat(parts):
+            return np.concatenate(parts) if parts else np.zeros(0)
+
         return LPArrays(
             cost=cost, offset=float(sum(self.offset.values())),
             lower=cat(self._lower).astype(float), upper=cat(self._upper).astype(float),

@@ -39,8 +39,9 @@ class PlanModel:
     ix: dict = field(default_factory=dict)
 
     def cost(self, category: str, cols, values) -> None:
-        """An objective term; the elastic variant keeps only its violation costs."""
-        if not self.elastic or category == "violation":
+        """An objective term; the elastic variant keeps only its violation costs, the
+        planning model all but those."""
+        if self.elastic == (category == "violation"):
             self.lp.add_cost(category, cols, values)
 
     def var(self, name: str) -> Block:
@@ -341,7 +342,7 @@ def add_safety_stock(m: PlanModel) -> None:
 
 def add_end_inventory(m: PlanModel) -> None:
     """inv[s,p,T-1] >= on_hand[s,p] when the end inventory must be the initial one
-    (the elastic variant adds end_short[s,p] >= 0 on the left at a violation cost of 1)."""
+    (the elastic variant adds end_short[s,p] >= 0 on the left at a violation cost of 0.5)."""
     d, lp = m.data, m.lp
     if m.options.end_inventory is not EndInventory.INITIAL:
         return
@@ -355,13 +356,16 @@ def add_end_inventory(m: PlanModel) -> None:
     if m.elastic:
         under = lp.add_variables("end_short", keys)
         lp.add_terms(rows.pos(), under.pos(), 1.0)
-        m.cost("violation", under.pos(), 1.0)
+        # cheaper than unmet demand: when stock could serve either, the diagnosis blames the
+        # end-of-horizon target (the extra requirement), not the customer
+        m.cost("violation", under.pos(), 0.5)
 
 
 def add_setups(m: PlanModel) -> None:
     """make[k,p,t] <= M[k,p] * setup[k,p,t] and make[k,p,t] >= min_lot[k,p] * setup[k,p,t]
     for production rows with a setup cost or a minimum lot; cost: setup_cost * setup (setup).
-    M[k,p] = min(hours / hours_per_unit, U[p]) with U[p] a bound on useful quantity."""
+    M[k,p,t] = max(min(hours / hours_per_unit, U[p,t]), min_lot[k,p]) with U[p,t] a bound on
+    what period t can usefully make (see ``solver.data._bounds``)."""
     d, lp = m.data, m.lp
     pr = d.production
     which = np.flatnonzero(((pr["setup_cost"] > 0) | (pr["min_lot"] > 0)).to_numpy())
@@ -374,7 +378,13 @@ def add_setups(m: PlanModel) -> None:
     make_pos = m.var("make").start + row * d.T + t
     up = lp.add_rows("setup_max", keys, -INF, 0.0)
     lp.add_terms(up.pos(), make_pos, 1.0)
-    lp.add_terms(up.pos(), setup.pos(), -pr["big_m"].to_numpy()[row])
+    # M[k,p,t] = max(min(hours / hours_per_unit, U[p,t]), min_lot)
+    by_hours = np.where(pr["hours_per_unit"] > 0, pr["hours_available"] / pr["hours_per_unit"]
+                        .where(pr["hours_per_unit"] > 0, 1.0), np.inf)
+    by_hours = np.nan_to_num(by_hours.astype(float), nan=np.inf)[row]
+    u = d.bound_t[d.products.index.get_indexer(pr["product"].to_numpy()[row]), t]
+    big_m = np.fmax(np.fmin(by_hours, u), pr["min_lot"].to_numpy()[row])
+    lp.add_terms(up.pos(), setup.pos(), -big_m)
     lot = pr["min_lot"].to_numpy()[row]
     has_lot = lot > 0
     if has_lot.any():
@@ -423,4 +433,4 @@ def add_site_fixed_costs(m: PlanModel) -> None:
         m.lp.add_constant("site_fixed", total)
 
 
-__all__ = ["PlanModel", "build", "STOCK_KINDS"]
+__all__ = ["STOCK_KINDS", "PlanModel", "build"]

@@ -95,5 +95,5 @@ class SolveOptions:
             if v is not None and v < 0:
                 raise ValueError(f"{name}(={v}) must be >= 0")
 
-    def replace(self, **changes) -> "SolveOptions":
+    def replace(self, **changes) -> SolveOptions:
         return replace(self, **changes)

@@ -9,9 +9,9 @@ infeasible, diagnose it with an elastic re-solve (:mod:`solver.diagnose`).
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 import time
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from solver.lp import LPArrays
 from solver.model import build
 from solver.options import SolveOptions
 from solver.result import Plan, Progress, Status
-from solver.solution import tables
+from solver.solution import clean, tables
 
 ProgressFn = Callable[[Progress], None]
 
@@ -34,7 +34,8 @@ def plan(net: Network, demand=None, options: SolveOptions | None = None, *,
     """A production-distribution plan for ``net`` over its calendar.
 
     ``demand``: None (the network's ``demand.csv``), a DataFrame with customer, product,
-    period (or date) and quantity, or a CRM demand model with ``expected()``. ``options``
+    period (or date) and quantity, or a CRM demand model (``models.demand.DemandModel``,
+    whose ``expected_demand()`` is planned). ``options``
     and/or keyword changes to them (``plan(net, backend="ortools-highs", time_limit=30)``).
     ``progress`` is called with a :class:`Progress` at each phase and whenever the solver
     reports a new incumbent or bound.
@@ -91,7 +92,8 @@ def solve_lp(lp: LPArrays, options: SolveOptions, progress: ProgressFn | None = 
     hard = None if options.time_limit is None else options.time_limit + options.grace
     interruptible = Capability.INTERRUPT in cls.capabilities
     if options.isolate or not cls.can_run_here() or (hard is not None and not interruptible):
-        raw = worker.run(cls.name, lp, options, progress, hard_limit=hard)
+        ref = options.backend if options.backend and ":" in options.backend else cls.name
+        raw = worker.run(ref, lp, options, progress, hard_limit=hard)
     else:
         stopper = Stopper() if interruptible else None
         timer = None
@@ -168,8 +170,6 @@ def make_plan(model, lp: LPArrays, raw: RawResult, options: SolveOptions, backen
     net = model.data.net
     if raw.x is not None and raw.status.has_solution:
         t = tables(model, lp, raw)
-        from solver.solution import clean
-
         costs = model.lp.costs_by_category(clean(raw.x, lp))
     else:
         t = _empty_tables(model, lp)

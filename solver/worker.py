@@ -7,15 +7,19 @@ outside (PuLP's CBC has overrun its limit by minutes; the worker is killed at
 ``time_limit + grace``), a crash in native solver code becomes a :class:`SolverError` instead
 of killing the caller, and native solver output cannot reach the caller's stdout.
 
-Protocol: the caller writes one pickled request ``(backend name, LPArrays, SolveOptions)`` to
-the worker's stdin; the worker writes length-prefixed pickled messages to its stdout:
-``("progress", Progress)`` while solving, then ``("result", RawResult)`` or
-``("error", (exception class name, message))``. Everything else the worker or its solver
-prints goes to stderr (kept in a temporary file for error messages).
+A worker serves one backend and is kept for the next solve with that backend (starting Python
+with pandas costs a second or two); a worker that overran or failed is killed, never reused.
+A worker exits by itself when the caller's end of its stdin closes (the caller exited).
+
+Protocol, both ways length-prefixed pickles: the caller sends ``(backend, LPArrays,
+SolveOptions)``; the worker answers ``("progress", Progress)`` messages while solving, then
+``("result", RawResult)`` or ``("error", (exception class name, message))``. Everything else
+the worker or its solver prints goes to stderr (kept in a temporary file for error messages).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import queue
@@ -35,37 +39,122 @@ from solver.result import Status
 
 _HEADER = struct.Struct("<Q")
 _ROOT = str(Path(__file__).resolve().parent.parent)
+#: environment variable set in every worker (the PuLP backends refuse to run without it)
+WORKER_ENV = "CHAINLAB_SOLVER_WORKER"
+
+
+class _Worker:
+    """One worker process and the thread that reads its messages."""
+
+    def __init__(self, backend: str):
+        env = dict(os.environ)
+        env[WORKER_ENV] = "1"
+        env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"]
+                                     if env.get("PYTHONPATH") else "")
+        self.backend = backend
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-m", "solver.worker"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.err, env=env, cwd=_ROOT)
+        self.messages: queue.Queue = queue.Queue()
+        threading.Thread(target=_read, args=(self.proc.stdout, self.messages),
+                         daemon=True).start()
+
+    def send(self, obj) -> None:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self.proc.stdin.write(_HEADER.pack(len(data)) + data)
+        self.proc.stdin.flush()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self, kill: bool = False) -> None:
+        if self.alive():
+            if kill:
+                self.proc.kill()
+            else:
+                try:
+                    self.proc.stdin.close()
+                except OSError:
+                    pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                self.proc.kill()
+        self.err.close()
+
+    def crash_message(self) -> str:
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            pass
+        code = self.proc.returncode
+        self.err.seek(0)
+        tail = self.err.read()[-2000:].decode("utf-8", "replace").strip()
+        if code is not None and code < 0:
+            try:
+                how = f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"was killed by signal {-code}"
+        else:
+            how = f"exited with status {code}"
+        msg = f"the {self.backend} worker process {how} before it returned a result"
+        return msg + (f"; its last output:\n{tail}" if tail else "")
+
+
+_idle: dict[str, _Worker] = {}
+_lock = threading.Lock()
+
+
+def _take(backend: str) -> _Worker:
+    with _lock:
+        w = _idle.pop(backend, None)
+    if w is not None and w.alive():
+        return w
+    if w is not None:
+        w.close()
+    return _Worker(backend)
+
+
+def _give_back(w: _Worker) -> None:
+    with _lock:
+        old = _idle.pop(w.backend, None)
+        _idle[w.backend] = w
+    if old is not None:
+        old.close()
+
+
+@atexit.register
+def shutdown() -> None:
+    """Close the idle workers (they also exit on their own when this process does)."""
+    with _lock:
+        workers = list(_idle.values())
+        _idle.clear()
+    for w in workers:
+        w.close()
 
 
 def run(backend: str, lp: LPArrays, options: SolveOptions, progress=None,
         hard_limit: float | None = None):
-    """Solve in a fresh worker process and return its :class:`~solver.backends.base.RawResult`.
+    """Solve in a worker process and return its :class:`~solver.backends.base.RawResult`.
 
     The worker is killed, and a time-limit result returned, ``hard_limit`` seconds after its
-    solver reported the phase ``solve`` (or after its start plus :func:`build_allowance` if it
-    never did)."""
+    solver reported the phase ``solve`` (or after the request plus :func:`build_allowance`
+    if it never did)."""
     from solver.backends.base import RawResult
 
-    env = dict(os.environ)
-    env["CHAINLAB_SOLVER_WORKER"] = "1"
-    env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    err = tempfile.TemporaryFile()
+    w = _take(backend)
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "solver.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=err, env=env, cwd=_ROOT)
-    messages: queue.Queue = queue.Queue()
-    reader = threading.Thread(target=_read, args=(proc.stdout, messages), daemon=True)
-    reader.start()
+    ok = False
     try:
         try:
-            pickle.dump((backend, lp, options), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
+            w.send((backend, lp, options))
+        except (BrokenPipeError, OSError):
+            raise SolverError(w.crash_message()) from None
         solving_since = None
         while True:
             try:
-                kind, payload = messages.get(timeout=0.1)
+                kind, payload = w.messages.get(timeout=0.1)
             except queue.Empty:
                 if hard_limit is not None:
                     now = time.perf_counter()
@@ -73,7 +162,6 @@ def run(backend: str, lp: LPArrays, options: SolveOptions, progress=None,
                     late = (now - solving_since > hard_limit if solving_since is not None
                             else now - start > hard_limit + build_allowance(lp))
                     if late:
-                        _kill(proc)
                         return RawResult(Status.TIME_LIMIT, detail=(
                             f"{backend} did not return {hard_limit:.1f} s after its solve "
                             f"started; its worker process was killed"),
@@ -85,18 +173,20 @@ def run(backend: str, lp: LPArrays, options: SolveOptions, progress=None,
                 if progress is not None:
                     progress(payload)
             elif kind == "result":
+                ok = True
                 return payload
             elif kind == "error":
+                ok = True  # the worker itself is fine
                 name, message = payload
                 cls = BackendUnavailable if name == "BackendUnavailable" else SolverError
                 raise cls(message)
             elif kind == "eof":
-                proc.wait(timeout=10)
-                raise SolverError(_crash_message(backend, proc.returncode, err))
+                raise SolverError(w.crash_message())
     finally:
-        if proc.poll() is None:
-            _kill(proc)
-        err.close()
+        if ok:
+            _give_back(w)
+        else:
+            w.close(kill=True)
 
 
 def build_allowance(lp: LPArrays) -> float:
@@ -118,34 +208,14 @@ def _read(stream, messages: queue.Queue) -> None:
     messages.put(("eof", None))
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    proc.kill()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        pass
-
-
-def _crash_message(backend: str, code: int | None, err) -> str:
-    err.seek(0)
-    tail = err.read()[-2000:].decode("utf-8", "replace").strip()
-    if code is not None and code < 0:
-        try:
-            how = f"was killed by {signal.Signals(-code).name}"
-        except ValueError:
-            how = f"was killed by signal {-code}"
-    else:
-        how = f"exited with status {code}"
-    msg = f"the {backend} worker process {how} before it returned a result"
-    return msg + (f"; its last output:\n{tail}" if tail else "")
-
-
 def main() -> None:
-    """The worker: read a request from stdin, solve, write messages to the original stdout."""
+    """The worker: solve each request from stdin, answer on the original stdout, until stdin
+    closes."""
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # native solver output goes to stderr, never into the message channel
     sys.stdout = sys.stderr
     lock = threading.Lock()
+    requests = sys.stdin.buffer
 
     def send(kind, payload):
         data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
@@ -155,14 +225,18 @@ def main() -> None:
 
     from solver import backends
 
-    name, lp, options = pickle.load(sys.stdin.buffer)
-    try:
-        backend = backends.get(name)
-        result = backend.solve(lp, options, progress=lambda p: send("progress", p))
-        send("result", result)
-    except Exception as e:
-        send("error", (type(e).__name__, f"{type(e).__name__}: {e}" if not isinstance(
-            e, (SolverError,)) else str(e)))
+    while True:
+        head = requests.read(_HEADER.size)
+        if len(head) < _HEADER.size:
+            break
+        (n,) = _HEADER.unpack(head)
+        name, lp, options = pickle.loads(requests.read(n))
+        try:
+            backend = backends.get(name)
+            send("result", backend.solve(lp, options, progress=lambda p: send("progress", p)))
+        except Exception as e:
+            send("error", (type(e).__name__, str(e) if isinstance(e, SolverError)
+                           else f"{type(e).__name__}: {e}"))
     channel.close()
 
 

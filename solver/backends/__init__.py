@@ -20,6 +20,7 @@ REGISTRY: dict[str, str] = {
     "ortools-glop": "solver.backends.ortools:OrtoolsGlop",
     "ortools-pdlp": "solver.backends.ortools:OrtoolsPdlp",
     "ortools-cpsat": "solver.backends.ortools:OrtoolsCpsat",
+    "cbc": "solver.backends.cbc:CbcBackend",
     "pulp-cbc": "solver.backends.pulp_backend:PulpCbc",
     "pulp-highs": "solver.backends.pulp_backend:PulpHighs",
 }
@@ -27,7 +28,7 @@ REGISTRY: dict[str, str] = {
 #: other names users type
 ALIASES = {"ortools": "ortools-highs", "scip": "ortools-scip", "glop": "ortools-glop",
            "pdlp": "ortools-pdlp", "cpsat": "ortools-cpsat", "cp-sat": "ortools-cpsat",
-           "pulp": "pulp-cbc", "cbc": "pulp-cbc", "highspy": "highs"}
+           "pulp": "pulp-cbc", "clp": "cbc", "highspy": "highs"}
 
 #: the default: fastest build + solve on benchmarks/plan_bench.py (see the README)
 DEFAULT = "highs"
@@ -39,15 +40,19 @@ def names() -> list[str]:
 
 
 def backend_class(name: str | None) -> type[Backend]:
-    """The class registered under ``name`` (or an alias; None = :data:`DEFAULT`)."""
-    key = (name or DEFAULT).lower()
-    key = ALIASES.get(key, key)
-    if key not in REGISTRY:
-        raise BackendUnavailable(f"unknown backend {name!r}; known: {', '.join(REGISTRY)}")
-    module, cls = REGISTRY[key].split(":")
+    """The class registered under ``name`` (or an alias; None = :data:`DEFAULT`). A name of
+    the form ``package.module:Class`` loads a backend from outside chainlab (a plug-in)."""
+    key = name or DEFAULT
+    if ":" in key:
+        module, cls = key.split(":", 1)
+    else:
+        key = ALIASES.get(key.lower(), key.lower())
+        if key not in REGISTRY:
+            raise BackendUnavailable(f"unknown backend {name!r}; known: {', '.join(REGISTRY)}")
+        module, cls = REGISTRY[key].split(":")
     try:
         return getattr(importlib.import_module(module), cls)
-    except ImportError as e:
+    except (ImportError, AttributeError) as e:
         raise BackendUnavailable(f"backend {key!r} cannot be loaded: {e}") from None
 
 
@@ -73,5 +78,16 @@ def available() -> list[str]:
     return out
 
 
-__all__ = ["ALIASES", "Backend", "Capability", "DEFAULT", "REGISTRY", "RawResult", "Stopper",
-           "available", "backend_class", "get", "names"]
+__all__ = [
+    "ALIASES",
+    "DEFAULT",
+    "REGISTRY",
+    "Backend",
+    "Capability",
+    "RawResult",
+    "Stopper",
+    "available",
+    "backend_class",
+    "get",
+    "names",
+]

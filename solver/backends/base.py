@@ -14,9 +14,10 @@ import os
 import sys
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Flag, auto
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -126,9 +127,9 @@ class Backend(ABC):
 
 
 @contextlib.contextmanager
-def stdout_to_stderr():
-    """Send what native code writes to fd 1 to fd 2 for the duration (solver banners must not
-    reach stdout, which carries the CLI's JSON)."""
+def stdout_to_stderr(quiet: bool = False):
+    """Send what native code writes to fd 1 to fd 2 (or, ``quiet``, nowhere) for the duration:
+    solver banners must not reach stdout, which carries the CLI's JSON."""
     try:
         sys.stdout.flush()
         saved = os.dup(1)
@@ -136,7 +137,11 @@ def stdout_to_stderr():
         yield
         return
     try:
-        os.dup2(2, 1)
+        if quiet:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+        else:
+            os.dup2(2, 1)
         yield
     finally:
         with contextlib.suppress(OSError, ValueError):

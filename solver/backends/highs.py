@@ -14,8 +14,14 @@ from dataclasses import replace
 import numpy as np
 
 from models.errors import SolverError
-from solver.backends.base import (Backend, Capability, RawResult, Stopper, finite_or_none,
-                                  stdout_to_stderr)
+from solver.backends.base import (
+    Backend,
+    Capability,
+    RawResult,
+    Stopper,
+    finite_or_none,
+    stdout_to_stderr,
+)
 from solver.lp import LPArrays
 from solver.options import Method, SolveOptions
 from solver.result import Progress, Status
@@ -45,31 +51,8 @@ class HighsBackend(Backend):
         except ImportError as e:  # pragma: no cover - guarded by is_available
             raise SolverError(f"highspy is not importable: {e}") from None
         start = time.perf_counter()
-        with stdout_to_stderr():  # the first Highs() prints a banner on fd 1
-            h = highspy.Highs()
         try:
-            _options(h, lp, options)
-            model = highspy.HighsLp()
-            model.num_col_ = lp.n_vars
-            model.num_row_ = lp.n_rows
-            model.col_cost_ = lp.cost
-            model.offset_ = lp.offset
-            model.col_lower_ = lp.lower
-            model.col_upper_ = lp.upper
-            model.row_lower_ = lp.row_lower
-            model.row_upper_ = lp.row_upper
-            model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-            model.a_matrix_.num_col_ = lp.n_vars
-            model.a_matrix_.num_row_ = lp.n_rows
-            model.a_matrix_.start_ = lp.a_start.astype(np.int32)
-            model.a_matrix_.index_ = lp.a_index.astype(np.int32)
-            model.a_matrix_.value_ = lp.a_value
-            if lp.is_mip:
-                model.integrality_ = [highspy.HighsVarType.kInteger if i
-                                      else highspy.HighsVarType.kContinuous for i in lp.integer]
-            status = h.passModel(model)
-            if status == highspy.HighsStatus.kError:
-                raise SolverError("HiGHS rejected the model (passModel returned an error)")
+            h = to_highs(lp, options)
             _callbacks(h, lp, progress, start)
             if stopper is not None:
                 h.HandleUserInterrupt = True
@@ -86,6 +69,36 @@ class HighsBackend(Backend):
             raise SolverError(f"HiGHS failed: {type(e).__name__}: {e}") from e
 
 
+def to_highs(lp: LPArrays, options: SolveOptions):
+    """A ``highspy.Highs`` holding ``lp`` (passed in one ``passModel``), options set."""
+    import highspy
+
+    with stdout_to_stderr(quiet=not options.verbose):  # the first Highs() prints a banner
+        h = highspy.Highs()
+    _options(h, lp, options)
+    model = highspy.HighsLp()
+    model.num_col_ = lp.n_vars
+    model.num_row_ = lp.n_rows
+    model.col_cost_ = lp.cost
+    model.offset_ = lp.offset
+    model.col_lower_ = lp.lower
+    model.col_upper_ = lp.upper
+    model.row_lower_ = lp.row_lower
+    model.row_upper_ = lp.row_upper
+    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    model.a_matrix_.num_col_ = lp.n_vars
+    model.a_matrix_.num_row_ = lp.n_rows
+    model.a_matrix_.start_ = lp.a_start.astype(np.int32)
+    model.a_matrix_.index_ = lp.a_index.astype(np.int32)
+    model.a_matrix_.value_ = lp.a_value
+    if lp.is_mip:
+        model.integrality_ = [highspy.HighsVarType.kInteger if i
+                              else highspy.HighsVarType.kContinuous for i in lp.integer]
+    if h.passModel(model) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model (passModel returned an error)")
+    return h
+
+
 def _options(h, lp: LPArrays, o: SolveOptions) -> None:
     h.setOptionValue("output_flag", bool(o.verbose))
     h.setOptionValue("log_to_console", bool(o.verbose))
@@ -94,14 +107,21 @@ def _options(h, lp: LPArrays, o: SolveOptions) -> None:
     h.setOptionValue("mip_rel_gap", float(o.gap))
     if o.threads:
         h.setOptionValue("threads", int(o.threads))
+    method = lp_method(lp, o)
+    if method is not None:
+        h.setOptionValue("solver", method)
+        if method == "ipm":
+            h.setOptionValue("run_crossover", "on")  # a basic solution: exact duals
+
+
+def lp_method(lp: LPArrays, o: SolveOptions) -> str | None:
+    """HiGHS's ``solver`` option for an LP (None for a MILP)."""
+    if lp.is_mip:
+        return None
     method = o.method
     if method is Method.AUTO:
-        method = Method.BARRIER if (not lp.is_mip and lp.n_vars > IPM_ABOVE) else Method.SIMPLEX
-    if not lp.is_mip:
-        h.setOptionValue("solver", {Method.SIMPLEX: "simplex", Method.BARRIER: "ipm",
-                                    Method.PDLP: "pdlp"}[method])
-        if method is Method.BARRIER:
-            h.setOptionValue("run_crossover", "on")
+        method = Method.BARRIER if lp.n_vars > IPM_ABOVE else Method.SIMPLEX
+    return {Method.SIMPLEX: "simplex", Method.BARRIER: "ipm", Method.PDLP: "pdlp"}[method]
 
 
 def _callbacks(h, lp: LPArrays, progress, start: float) -> None:

@@ -19,8 +19,14 @@ from dataclasses import replace
 import numpy as np
 
 from models.errors import SolverError
-from solver.backends.base import (Backend, Capability, RawResult, Stopper, finite_or_none,
-                                  stdout_to_stderr)
+from solver.backends.base import (
+    Backend,
+    Capability,
+    RawResult,
+    Stopper,
+    finite_or_none,
+    stdout_to_stderr,
+)
 from solver.lp import LPArrays
 from solver.options import Method, SolveOptions
 from solver.result import Progress, Status

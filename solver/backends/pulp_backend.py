@@ -30,11 +30,10 @@ from solver.backends.base import Backend, Capability, RawResult, Stopper
 from solver.lp import LPArrays
 from solver.options import SolveOptions
 from solver.result import Progress, Status
+from solver.worker import WORKER_ENV
 
 C = Capability
 
-#: set in the worker process's environment by solver.worker
-WORKER_ENV = "CHAINLAB_SOLVER_WORKER"
 
 
 class _Pulp(Backend):
@@ -45,7 +44,7 @@ class _Pulp(Backend):
     def is_available(cls) -> bool:
         return importlib.util.find_spec("pulp") is not None
 
-    def make_solver(self, pulp, options: SolveOptions):  # pragma: no cover - abstract
+    def make_solver(self, pulp, options: SolveOptions, lp: LPArrays):  # pragma: no cover
         raise NotImplementedError
 
     def solve(self, lp: LPArrays, options: SolveOptions, progress=None,
@@ -65,7 +64,7 @@ class _Pulp(Backend):
         if progress is not None:
             progress(Progress("solve", handoff, message=f"{self.name}: model built"))
         try:
-            prob.solve(self.make_solver(pulp, options))
+            prob.solve(self.make_solver(pulp, options, lp))
         except pulp.PulpSolverError as e:
             raise SolverError(f"{self.name} failed: {e}") from e
         return replace(read(pulp, prob, xs, rows, lp, time.perf_counter() - start),
@@ -120,7 +119,9 @@ def read(pulp, prob, xs, rows, lp: LPArrays, seconds: float) -> RawResult:
     ss = prob.sol_status
     detail = f"{pulp.LpStatus.get(prob.status, prob.status)} / " \
              f"{pulp.LpSolution.get(ss, ss)}"
-    if ss == pulp.LpSolutionInfeasible:
+    # the "Optimal" label is not to be trusted at a time limit, but "Infeasible" is a proof
+    if ss == pulp.LpSolutionInfeasible or (ss == pulp.LpSolutionNoSolutionFound
+                                           and prob.status == pulp.LpStatusInfeasible):
         return RawResult(Status.INFEASIBLE, detail=detail, seconds=seconds)
     if ss == pulp.LpSolutionUnbounded:
         return RawResult(Status.UNBOUNDED, detail=detail, seconds=seconds)
@@ -145,7 +146,7 @@ class PulpCbc(_Pulp):
     name = "pulp-cbc"
     solver = "CBC"
 
-    def make_solver(self, pulp, o: SolveOptions):
+    def make_solver(self, pulp, o: SolveOptions, lp: LPArrays):
         return pulp.PULP_CBC_CMD(msg=bool(o.verbose), timeLimit=o.time_limit, gapRel=o.gap,
                                  threads=o.threads)
 
@@ -158,6 +159,11 @@ class PulpHighs(_Pulp):
     def is_available(cls) -> bool:
         return super().is_available() and importlib.util.find_spec("highspy") is not None
 
-    def make_solver(self, pulp, o: SolveOptions):
+    def make_solver(self, pulp, o: SolveOptions, lp: LPArrays):
+        from solver.backends.highs import lp_method
+
         kw = {} if o.threads is None else {"threads": o.threads}
+        method = lp_method(lp, o)
+        if method is not None:
+            kw["solver"] = method
         return pulp.HiGHS(msg=bool(o.verbose), timeLimit=o.time_limit, gapRel=o.gap, **kw)
