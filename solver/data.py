@@ -56,10 +56,33 @@ class PlanData:
     #: demand per pair and period, dense: pair (row of ``pairs``), customer, product, period,
     #: quantity
     demand: pd.DataFrame
+    #: capacity multipliers per period from ``net.capacity_changes`` (outages, slowdowns):
+    #: rows (site, resource, product), columns periods; absent rows mean 1
+    factors: pd.DataFrame | None = None
 
     @property
     def periods(self) -> np.ndarray:
         return np.arange(self.T)
+
+    def factor(self, site, resource=None, product=None) -> np.ndarray:
+        """f[i, t]: the capacity multiplier of each (site[i], resource[i] / product[i]) in
+        each period; a whole-site change multiplies a resource's or a product's own."""
+        site = np.asarray(site, dtype=object)
+        out = np.ones((len(site), self.T))
+        f = self.factors
+        if f is None or f.empty:
+            return out
+        keys = [(site, np.full(len(site), ""), np.full(len(site), ""))]
+        if resource is not None:
+            keys.append((site, np.asarray(resource, dtype=object), np.full(len(site), "")))
+        if product is not None:
+            keys.append((site, np.full(len(site), ""), np.asarray(product, dtype=object)))
+        values = f.to_numpy()
+        for k in keys:
+            pos = f.index.get_indexer(pd.MultiIndex.from_arrays(list(k)))
+            hit = pos >= 0
+            out[hit] *= values[pos[hit]]
+        return out
 
 
 def demand_table(net: Network, demand=None) -> pd.DataFrame:
@@ -212,7 +235,7 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     return PlanData(net=net, T=T, sites=sites, products=products, bound_t=bound_t,
                     production=prod,
                     recipes=recipes, resources=res, supply=sup, lanes=lanes, arcs=arcs,
-                    nodes=nodes, pairs=pairs, demand=grid)
+                    nodes=nodes, pairs=pairs, demand=grid, factors=net.capacity_factors())
 
 
 def _products(net: Network, options: SolveOptions) -> pd.DataFrame:

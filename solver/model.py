@@ -108,8 +108,10 @@ def add_production(m: PlanModel) -> None:
     comp_node = _lookup(d.nodes, ["site", "product"], rc["plant"], rc["component"])
     blocked = np.zeros(len(d.production), dtype=bool)
     blocked[rc["prow"].to_numpy()[comp_node < 0]] = True
+    # a plant that is down for a whole period makes nothing in it (capacity_changes)
+    down = d.factor(d.production["plant"].to_numpy())[item, t] <= 0
     b = m.lp.add_variables("make", _keys(d.production, ["plant", "product"], item, t),
-                           upper=np.where(blocked[item], 0.0, INF), integer=_integer(m))
+                           upper=np.where(blocked[item] | down, 0.0, INF), integer=_integer(m))
     m.ix["make_row"], m.ix["make_t"] = item, t
     m.cost("production", b.pos(), d.production["unit_cost"].to_numpy()[item])
 
@@ -124,9 +126,17 @@ def add_shipments(m: PlanModel) -> None:
     arc = np.repeat(np.arange(len(a)), n_per)
     offsets = np.concatenate([[0], np.cumsum(n_per)[:-1]]).astype(np.int64)
     t = first[arc] + (np.arange(len(arc)) - offsets[arc])
-    b = m.lp.add_variables("ship", _keys(a, ["lane", "product"], arc, t), integer=_integer(m))
+    arrive = t + a["lead"].to_numpy()[arc]
+    # nothing leaves a site (or a supplier's product) that is down in the ship period, and
+    # nothing arrives at a site that is down in the arrival period (capacity_changes)
+    f_out = m.data.factor(a["origin"].to_numpy(), product=a["product"].to_numpy())
+    f_in = m.data.factor(a["destination"].to_numpy())
+    T = m.data.T
+    down = (f_out[arc, np.minimum(t, T - 1)] <= 0) | (f_in[arc, np.minimum(arrive, T - 1)] <= 0)
+    b = m.lp.add_variables("ship", _keys(a, ["lane", "product"], arc, t),
+                           upper=np.where(down, 0.0, INF), integer=_integer(m))
     m.ix["ship_arc"], m.ix["ship_t"] = arc, t
-    m.ix["ship_arrive"] = t + a["lead"].to_numpy()[arc]
+    m.ix["ship_arrive"] = arrive
     m.cost("transport", b.pos(), a["cost_per_unit"].to_numpy()[arc])
     m.cost("purchase", b.pos(), a["purchase_cost"].to_numpy()[arc])
 
@@ -233,15 +243,17 @@ def add_demand_balance(m: PlanModel) -> None:
 
 
 def add_resource_capacity(m: PlanModel) -> None:
-    """sum_p hours_per_unit[k,p] * make[k,p,t] <= hours_per_period[k,r] for each resource r
-    of plant k (capacity; dual = value of one more hour)."""
+    """sum_p hours_per_unit[k,p] * make[k,p,t] <= hours_per_period[k,r] * f[k,r,t] for each
+    resource r of plant k, f the capacity multiplier of capacity_changes (capacity; dual =
+    value of one more hour)."""
     d, lp = m.data, m.lp
     res, pr = d.resources, d.production
     if res.empty:
         return
     item, t = _grid(len(res), d.T)
+    f = d.factor(res["plant"].to_numpy(), resource=res["resource"].to_numpy())
     rows = lp.add_rows("resource", _keys(res, ["plant", "resource"], item, t), -INF,
-                       res["hours_per_period"].to_numpy()[item])
+                       res["hours_per_period"].to_numpy()[item] * f[item, t])
     r_of = _lookup(res, ["plant", "resource"], pr["plant"], pr["resource"])
     prow, mt = m.ix["make_row"], m.ix["make_t"]
     on = r_of[prow] >= 0
@@ -250,15 +262,16 @@ def add_resource_capacity(m: PlanModel) -> None:
 
 
 def add_supplier_capacity(m: PlanModel) -> None:
-    """sum_l ship[l,p,t] (out of supplier u) <= capacity_per_period[u,p] (the ship period t
-    is the order period + lead time)."""
+    """sum_l ship[l,p,t] (out of supplier u) <= capacity_per_period[u,p] * f[u,p,t] (the ship
+    period t is the order period + lead time; f from capacity_changes)."""
     d, lp = m.data, m.lp
     sup = d.supply[d.supply["capacity"].notna()].reset_index(drop=True)
     if sup.empty:
         return
     item, t = _grid(len(sup), d.T)
+    f = d.factor(sup["supplier"].to_numpy(), product=sup["product"].to_numpy())
     rows = lp.add_rows("supplier", _keys(sup, ["supplier", "product"], item, t), -INF,
-                       sup["capacity"].to_numpy()[item])
+                       sup["capacity"].to_numpy()[item] * f[item, t])
     a = d.arcs
     s_of = _lookup(sup, ["supplier", "product"], a["origin"], a["product"])
     arc = m.ix["ship_arc"]
@@ -284,8 +297,8 @@ def add_lane_capacity(m: PlanModel) -> None:
 
 
 def add_dc_throughput(m: PlanModel) -> None:
-    """sum_{l out of j} sum_p ship[l,p,t] <= capacity[j] for each DC j with a capacity
-    (throughput = units shipped out per period)."""
+    """sum_{l out of j} sum_p ship[l,p,t] <= capacity[j] * f[j,t] for each DC j with a
+    capacity (throughput = units shipped out per period; f from capacity_changes)."""
     d, lp = m.data, m.lp
     s = d.sites
     dcs = s[(s["kind"] == "dc") & s["capacity"].notna()]
@@ -293,7 +306,8 @@ def add_dc_throughput(m: PlanModel) -> None:
         return
     item, t = _grid(len(dcs), d.T)
     keys = pd.DataFrame({"site": dcs.index.to_numpy()[item], "period": t})
-    rows = lp.add_rows("throughput", keys, -INF, dcs["capacity"].to_numpy()[item])
+    f = d.factor(dcs.index.to_numpy())
+    rows = lp.add_rows("throughput", keys, -INF, dcs["capacity"].to_numpy()[item] * f[item, t])
     j_of = pd.Index(dcs.index).get_indexer(d.arcs["origin"])
     arc = m.ix["ship_arc"]
     on = j_of[arc] >= 0
