@@ -165,6 +165,9 @@ def plan_command(
         live.update(status)
     if out_dir is not None:
         p.to_folder(out_dir)
+        # the network the plan was made for (with the CRM demand, if any), so that
+        # `chainlab publish DIR` and `chainlab simulate --plan DIR` find it
+        (demand.apply(n) if demand is not None else n).to_folder(out_dir / "network")
     if as_json:
         obj = p.summary()
         if out_dir is not None:
