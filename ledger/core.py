@@ -13,12 +13,21 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ledger import db, idempotency, keys, masterdata, moves, orders, planned, publish
+from ledger import atp, ctp, db, idempotency, keys, masterdata, moves, orders, planned, publish
+from ledger import promises as promising
 from ledger.idempotency import Idempotency
 from ledger.keys import KeyInfo
 from ledger.masterdata import SyncResult
 from ledger.moves import Balance, Move, MoveIn, TrialBalance
 from ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
+from ledger.promises import (
+                             Answer,
+                             Commitment,
+                             PromiseRecord,
+                             PromiseRequest,
+                             PromiseStatus,
+                             Quota,
+)
 from ledger.publish import PublishResult
 from ledger.types import MoveType, OrderStatus, Role
 from models.errors import NotFoundError
@@ -42,6 +51,8 @@ class Ledger:
                  check: bool = True):
         self.engine = database if isinstance(database, Engine) else db.connect(database)
         self._owns_engine = not isinstance(database, Engine)
+        #: promising data of plan versions read so far (a version never changes)
+        self._statics: dict[int | None, ctp.Statics] = {}
         if upgrade:
             db.upgrade(self.engine)
         elif check:
@@ -68,6 +79,7 @@ class Ledger:
 
     def sync(self, net) -> SyncResult:
         """Make items, locations and accounts match network ``net``."""
+        self._statics.clear()
         with db.writing(self.engine) as conn:
             return masterdata.sync_master_data(conn, net)
 
@@ -94,15 +106,23 @@ class Ledger:
             if not source and isinstance(plan, (str, Path)):
                 source = str(Path(plan).resolve())
         net_name = network.name if network is not None else ""
+        data = (ctp.promising_data(None if isinstance(plan, pd.DataFrame) else plan, network)
+                if network is not None else None)
         return self.publish_orders(table, name=name or net_name, network=network,
-                                   source=source, idempotency=idempotency)
+                                   source=source, idempotency=idempotency, promising=data)
 
     def publish_orders(self, table: pd.DataFrame, *, name: str = "", network=None,
                        sites: pd.DataFrame | None = None, products: pd.DataFrame | None = None,
-                       source: str = "", idempotency: Idempotency | None = None
-                       ) -> PublishResult:
+                       source: str = "", idempotency: Idempotency | None = None,
+                       promising: ctp.PromisingData | None = None) -> PublishResult:
         """Publish planned orders (:data:`ledger.planned.ORDER_COLUMNS`), first syncing the
-        master data from ``network`` or from ``sites``/``products`` tables when given."""
+        master data from ``network`` or from ``sites``/``products`` tables when given.
+
+        ``promising`` (or else ``network``'s lanes, routings, bills of material and resource
+        hours) is stored with the version for order promising; with neither, the previous
+        version's is carried (:mod:`ledger.ctp`)."""
+        if promising is None and network is not None:
+            promising = ctp.promising_data(None, network)
         table = table[planned.ORDER_COLUMNS].sort_values(
             planned.ORDER_COLUMNS[:4] + planned.ORDER_COLUMNS[5:], kind="stable")
         net_name = network.name if network is not None else ""
@@ -113,7 +133,7 @@ class Ledger:
                 masterdata.sync_master_data(conn, network, sites=sites, products=products,
                                             deactivate=network is not None)
             return publish.publish_orders(conn, table, digest, name=name, network=net_name,
-                                          source=source).as_dict()
+                                          source=source, promising=promising).as_dict()
 
         answer, _ = _run(self.engine, idempotency, work)
         return PublishResult(**answer)
@@ -200,6 +220,133 @@ class Ledger:
         with db.reading(self.engine) as conn:
             return moves.trial_balance(conn)
 
+    # ------------------------------------------------------------ order promising
+
+    def _statics_for(self, conn, plan_id: int | None) -> ctp.Statics:
+        st = self._statics.get(plan_id)
+        if st is None:
+            st = ctp.load_statics(conn, plan_id)
+            if plan_id is not None:  # without a plan, sites may still come
+                if len(self._statics) > 16:
+                    self._statics.clear()
+                self._statics[plan_id] = st
+        return st
+
+    def check(self, request: PromiseRequest, *, today: dt.date | None = None,
+              now: dt.datetime | None = None) -> Answer:
+        """What can be promised for ``request`` (ATP, then CTP) and why; reserves nothing.
+        ``today`` (default: today) is the first day anything can ship; ``now`` decides which
+        quotes still hold."""
+        today, now = today or dt.date.today(), now or _utcnow()
+        with db.reading(self.engine) as conn:
+            book = promising.prepare(conn, self._statics_for, request, today, now,
+                                     write=False)
+            return promising.answer(book, request)
+
+    def promise(self, request: PromiseRequest, *, actor: str = "",
+                idempotency: Idempotency | None = None, today: dt.date | None = None,
+                now: dt.datetime | None = None) -> PromiseRecord:
+        """Promise ``request`` in one transaction that locks what it reads: confirmed when
+        every line can come in full on its date, partial (with ``allow_partial``) when less
+        or later, quoted with ``quote_minutes``. Raises
+        :class:`ledger.promises.PromiseConflict` (its ``answer`` says what can be promised)
+        when it cannot be promised as asked. A retry with the same ``idempotency`` key
+        returns the first promise and promises nothing more."""
+        today, now = today or dt.date.today(), now or _utcnow()
+
+        def work(conn):
+            book = promising.prepare(conn, self._statics_for, request, today, now, write=True)
+            ans = promising.answer(book, request)
+            return promising.record(conn, request, ans, book, actor=actor, now=now).as_dict()
+
+        answer, _ = _run(self.engine, idempotency, work)
+        return PromiseRecord.from_dict(answer)
+
+    def get_promise(self, promise_id: int, *, now: dt.datetime | None = None) -> PromiseRecord:
+        with db.reading(self.engine) as conn:
+            return promising.get(conn, promise_id, now or _utcnow())
+
+    def promises(self, *, customer: str | None = None,
+                 status: PromiseStatus | str | None = None, after: int | None = None,
+                 limit: int = 100, now: dt.datetime | None = None) -> list[PromiseRecord]:
+        """Promises in id order, filtered (``after`` an id for the next page)."""
+        with db.reading(self.engine) as conn:
+            return promising.list_promises(
+                conn, now or _utcnow(), customer=customer,
+                status=PromiseStatus(status) if status is not None else None, after=after,
+                limit=limit)
+
+    def cancel_promise(self, promise_id: int, *, idempotency: Idempotency | None = None,
+                       now: dt.datetime | None = None) -> PromiseRecord:
+        """Cancel a promise: what it held is available again."""
+        now = now or _utcnow()
+        answer, _ = _run(self.engine, idempotency, lambda conn: promising.cancel(
+            conn, promise_id, now).as_dict())
+        return PromiseRecord.from_dict(answer)
+
+    def confirm_promise(self, promise_id: int, *, idempotency: Idempotency | None = None,
+                        now: dt.datetime | None = None) -> PromiseRecord:
+        """Confirm a quote before it expires (409 after)."""
+        now = now or _utcnow()
+        answer, _ = _run(self.engine, idempotency, lambda conn: promising.confirm(
+            conn, promise_id, now).as_dict())
+        return PromiseRecord.from_dict(answer)
+
+    def commitments(self, *, source: str | None = None, product: str | None = None,
+                    customer: str | None = None, ship_from: dt.date | None = None,
+                    ship_to: dt.date | None = None, include_quotes: bool = False,
+                    after: int | None = None, limit: int = 1000,
+                    now: dt.datetime | None = None) -> tuple[list[Commitment], int | None]:
+        """Sales-order lines of active promises (what the ERP ships) and the ``after`` of the
+        next page (None on the last)."""
+        with db.reading(self.engine) as conn:
+            return promising.commitments(conn, now or _utcnow(), source=source,
+                                         product=product, customer=customer,
+                                         ship_from=ship_from, ship_to=ship_to,
+                                         include_quotes=include_quotes, after=after,
+                                         limit=limit)
+
+    def atp(self, product: str, *, site: str | None = None, today: dt.date | None = None,
+            now: dt.datetime | None = None) -> dict[str, atp.AtpTable]:
+        """The ATP table of ``product`` at every plant and DC (or at ``site``)."""
+        today, now = today or dt.date.today(), now or _utcnow()
+        with db.reading(self.engine) as conn:
+            plan_id = orders.current_plan_id(conn)
+            st = self._statics_for(conn, plan_id)
+            if conn.execute(sa.select(moves.ITEMS.c.id)
+                            .where(moves.ITEMS.c.id == product)).scalar() is None:
+                raise NotFoundError(f"product {product!r} is not an item of the ledger")
+            sites = [site] if site is not None else sorted(
+                s for s, k in st.kinds.items() if k in ("plant", "dc"))
+            if site is not None and st.kinds.get(site) not in ("plant", "dc"):
+                raise NotFoundError(f"{site!r} is not a plant or DC of the ledger")
+            tables = atp.load_tables(conn, plan_id, {(s, product) for s in sites}, st, today,
+                                     now)
+            return {s: tables[(s, product)] for s in sites}
+
+    def set_customer_tier(self, customer: str, tier: int | None) -> int | None:
+        """Put a customer in an allocation tier (1 the highest; None: no tier)."""
+        with db.writing(self.engine) as conn:
+            return promising.set_tier(conn, customer, tier)
+
+    def customer_tiers(self) -> dict[str, int]:
+        with db.reading(self.engine) as conn:
+            return promising.tiers(conn)
+
+    def set_quotas(self, quotas: Sequence[Quota], *, replace: bool = False) -> list[Quota]:
+        """Add or change allocation quotas; ``replace`` drops the other quotas of the products
+        named. Returns the quotas of those products."""
+        with db.writing(self.engine) as conn:
+            promising.set_quotas(conn, list(quotas), replace_products=replace)
+        names = {q.product for q in quotas}
+        return [q for q in self.quotas() if q.product in names]
+
+    def quotas(self, product: str | None = None, *, now: dt.datetime | None = None
+               ) -> list[Quota]:
+        """Allocation quotas and how much of each active promises use."""
+        with db.reading(self.engine) as conn:
+            return promising.list_quotas(conn, now or _utcnow(), product)
+
     # ------------------------------------------------------------ API keys
 
     def create_key(self, role: Role | str, *, name: str = "") -> tuple[str, KeyInfo]:
@@ -218,6 +365,10 @@ class Ledger:
     def api_keys(self) -> list[KeyInfo]:
         with db.reading(self.engine) as conn:
             return keys.list_keys(conn)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _run(engine, idem, work):

@@ -221,3 +221,157 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     response: Mapped[str] = mapped_column(sa.Text)  # JSON
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# ------------------------------------------------------------------ order promising (0002)
+
+class PlanLane(Base):
+    """A lane of the network a plan version was made for (``product`` '' = every product,
+    ``mode`` '' = unnamed): where promises may ship from and how long it takes."""
+
+    __tablename__ = "plan_lanes"
+    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id"),
+                                                 primary_key=True)
+    origin: Mapped[str] = mapped_column(ID, primary_key=True)
+    destination: Mapped[str] = mapped_column(ID, primary_key=True)
+    product: Mapped[str] = mapped_column(ID, primary_key=True)
+    mode: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    lead_time_days: Mapped[Decimal]  # days in transit
+    cost_per_unit: Mapped[Decimal]   # currency per unit
+
+
+class PlanRouting(Base):
+    """How a plant makes a product (from ``production.csv``): the resource it uses, hours per
+    unit, the days from the end of the producing bucket to output, and the unit cost."""
+
+    __tablename__ = "plan_routings"
+    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id"),
+                                                 primary_key=True)
+    plant: Mapped[str] = mapped_column(ID, primary_key=True)
+    product: Mapped[str] = mapped_column(ID, primary_key=True)
+    resource: Mapped[str] = mapped_column(ID, default="")
+    hours_per_unit: Mapped[Decimal]
+    lead_time_days: Mapped[Decimal]
+    unit_cost: Mapped[Decimal]
+
+
+class PlanBom(Base):
+    """A bill-of-material row of a plan version's network (``plant`` '' = every plant)."""
+
+    __tablename__ = "plan_bom"
+    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id"),
+                                                 primary_key=True)
+    plant: Mapped[str] = mapped_column(ID, primary_key=True)
+    product: Mapped[str] = mapped_column(ID, primary_key=True)
+    component: Mapped[str] = mapped_column(ID, primary_key=True)
+    quantity: Mapped[Decimal]  # component units per product unit
+
+
+class PlanCapacity(Base):
+    """Hours of a plant's resource in one bucket [``period_start``, ``period_end``) of a plan
+    version: what there is and what the plan uses; the rest is what CTP may promise."""
+
+    __tablename__ = "plan_capacity"
+    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id"),
+                                                 primary_key=True)
+    plant: Mapped[str] = mapped_column(ID, primary_key=True)
+    resource: Mapped[str] = mapped_column(ID, primary_key=True)
+    period_start: Mapped[dt.date] = mapped_column(primary_key=True)
+    period_end: Mapped[dt.date]
+    available_hours: Mapped[Decimal]
+    used_hours: Mapped[Decimal]
+
+
+class CustomerTier(Base):
+    """A customer's allocation tier (1 is the highest); set by planners."""
+
+    __tablename__ = "customer_tiers"
+    customer: Mapped[str] = mapped_column(ID, primary_key=True)
+    tier: Mapped[int]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AllocationQuota(Base):
+    """How much of a product customers of ``tier`` may be promised to ship in
+    [``period_start``, ``period_end``); a tier may also use the quotas of lower tiers."""
+
+    __tablename__ = "allocation_quotas"
+    product: Mapped[str] = mapped_column(sa.ForeignKey("items.id"), primary_key=True)
+    tier: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    period_start: Mapped[dt.date] = mapped_column(primary_key=True)
+    period_end: Mapped[dt.date]
+    quantity: Mapped[Decimal]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("period_start < period_end", name="ck_allocation_quotas_period"),
+    )
+
+
+class Promise(Base):
+    """An order promise to a customer: a sales-order commitment once ``confirmed`` (or
+    ``partial``); a ``quoted`` one holds its quantities until ``expires_at``."""
+
+    __tablename__ = "promises"
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    customer: Mapped[str] = mapped_column(ID, index=True)
+    status: Mapped[str] = mapped_column(Code)
+    fill: Mapped[str] = mapped_column(Code)  # complete, late, partial
+    tier: Mapped[int | None] = mapped_column(default=None)  # None: no tier assigned
+    ship_complete: Mapped[bool]
+    allow_partial: Mapped[bool]
+    plan_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_versions.id"))
+    reference: Mapped[str] = mapped_column(sa.String(200), default="")
+    answer: Mapped[str] = mapped_column(sa.Text)  # JSON: the lines as answered
+    actor: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class PromiseLine(Base):
+    """One promised part of a promise line: a sales-order line the ERP ships, from
+    ``source`` on ``ship_date``, delivered on ``delivery_date``."""
+
+    __tablename__ = "promise_lines"
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    promise_id: Mapped[int] = mapped_column(sa.BigInteger, sa.ForeignKey("promises.id"),
+                                            index=True)
+    line: Mapped[int]
+    product: Mapped[str] = mapped_column(ID)
+    quantity: Mapped[Decimal]
+    ship_date: Mapped[dt.date]
+    delivery_date: Mapped[dt.date]
+    source: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(Code)  # atp, ctp
+    route: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    __table_args__ = (sa.Index("ix_promise_lines_source_product", "source", "product"),)
+
+
+class PromiseReservation(Base):
+    """What an active promise holds: ``stock`` of product ``item`` at ``site`` leaving on
+    ``date``; ``hours`` of resource ``item`` at plant ``site`` in the bucket starting on
+    ``date``; ``quota`` of tier ``tier`` for product ``item`` in the quota period holding
+    ``date``. Cancelling a promise deletes its rows; a quote's rows stop counting at
+    ``expires_at``."""
+
+    __tablename__ = "promise_reservations"
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    promise_id: Mapped[int] = mapped_column(sa.BigInteger, sa.ForeignKey("promises.id"),
+                                            index=True)
+    kind: Mapped[str] = mapped_column(Code)
+    site: Mapped[str] = mapped_column(ID)
+    item: Mapped[str] = mapped_column(ID)
+    tier: Mapped[int | None] = mapped_column(default=None)
+    date: Mapped[dt.date]
+    quantity: Mapped[Decimal]
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (sa.Index("ix_promise_reservations_item", "item", "kind"),)
+
+
+#: finds the moves posted against planned orders (what was received, shipped or issued) per
+#: product, for ATP
+sa.Index("ix_stock_moves_product_order", StockMove.product, StockMove.order_number)

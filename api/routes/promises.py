@@ -1,0 +1,153 @@
+"""``/v1/promises`` (promise, read, list, cancel, confirm a quote) and ``/v1/commitments``
+(the sales-order lines of active promises, for the ERP)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api import problems
+from api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
+from api.problems import PROBLEM_RESPONSES
+from api.routes import DecimalRoute
+from api.routes.atp import to_request
+from api.schemas_promise import (
+                                 AtpAnswer,
+                                 Commitment,
+                                 CommitmentPage,
+                                 Promise,
+                                 PromiseCreate,
+                                 PromisePage,
+                                 PromiseProblem,
+)
+from ledger import KeyInfo, Ledger, Role
+from ledger.promises import PromiseConflict, PromiseStatus
+from models.errors import ValidationError
+
+router = APIRouter(prefix="/v1", tags=["order promising"], route_class=DecimalRoute,
+                   responses=PROBLEM_RESPONSES)
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+Sales = Annotated[KeyInfo, Depends(require(Role.SALES))]
+Readers = Annotated[KeyInfo, Depends(require(Role.SALES, Role.ERP, Role.PLANNER))]
+PromiseId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _problem(code: int, phrase: str, model=problems.Problem) -> dict:
+    return {code: {"model": model, "content": {problems.MEDIA_TYPE: {}},
+                   "description": phrase}}
+
+
+NOT_FOUND = _problem(404, "no such promise")
+CONFLICT = _problem(409, "cannot be promised as asked; `answer` says what can be",
+                    PromiseProblem)
+
+
+@router.post("/promises", status_code=201, response_model=Promise,
+             responses=CONFLICT | _problem(422, "a malformed request, or an unknown customer "
+                                                "or product"))
+def create_promise(request: Request, led: LedgerDep, key: Sales,
+                   body: Annotated[PromiseCreate, Body()],
+                   idempotency_key: IdempotencyKeyHeader = None):
+    """Promise an order in one transaction that locks the products, components and
+    resources it reads, so concurrent promises never hand out the same units or hours.
+    201 with status ``confirmed`` when every line comes in full on its date, ``partial``
+    (only with ``allow_partial``) when less or later, ``quoted`` with ``quote_minutes``;
+    409 with the answer when it cannot be promised as asked. With ``Idempotency-Key`` a
+    retry returns the first promise and promises nothing more."""
+    try:
+        p = led.promise(to_request(body), actor=key.principal,
+                        idempotency=idempotency(key, idempotency_key, "promises",
+                                                body.model_dump(mode="json")))
+    except PromiseConflict as e:
+        answer = AtpAnswer.model_validate(e.answer.as_dict()).model_dump(mode="json")
+        return JSONResponse({"type": "urn:chainlab:problem:cannot-promise", "title": "Conflict",
+                             "status": 409, "detail": str(e)[:4000],
+                             "instance": request.url.path, "answer": answer},
+                            status_code=409, media_type=problems.MEDIA_TYPE)
+    return Response(Promise.model_validate(p.as_dict()).model_dump_json(), status_code=201,
+                    media_type="application/json")
+
+
+@router.get("/promises", response_model=PromisePage)
+def list_promises(led: LedgerDep, _: Readers,
+                  customer: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+                  status: PromiseStatus | None = None,
+                  cursor: Annotated[str | None, Query(max_length=100)] = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    """Promises in the order they were made, filtered, a page at a time (``next_cursor``)."""
+    rows = led.promises(customer=customer, status=status, after=_after(cursor, "p"),
+                        limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return PromisePage(promises=[Promise.model_validate(p.as_dict()) for p in rows],
+                       next_cursor=_cursor("p", rows[-1].id) if more else None)
+
+
+@router.get("/promises/{promise_id}", response_model=Promise, responses=NOT_FOUND)
+def get_promise(led: LedgerDep, _: Readers, promise_id: PromiseId):
+    """A promise, its lines as promised and its status (a quote past ``expires_at`` reads as
+    expired)."""
+    return Promise.model_validate(led.get_promise(promise_id).as_dict())
+
+
+@router.post("/promises/{promise_id}/cancel", response_model=Promise, responses=NOT_FOUND)
+def cancel_promise(led: LedgerDep, key: Sales, promise_id: PromiseId,
+                   idempotency_key: IdempotencyKeyHeader = None):
+    """Cancel a promise: its quantities and hours are available to others at once.
+    Cancelling a cancelled promise changes nothing."""
+    p = led.cancel_promise(promise_id, idempotency=idempotency(
+        key, idempotency_key, f"promise-cancel:{promise_id}", {"promise": promise_id}))
+    return Promise.model_validate(p.as_dict())
+
+
+@router.post("/promises/{promise_id}/confirm", response_model=Promise,
+             responses=NOT_FOUND | _problem(409, "the quote expired or was cancelled"))
+def confirm_promise(led: LedgerDep, key: Sales, promise_id: PromiseId,
+                    idempotency_key: IdempotencyKeyHeader = None):
+    """Confirm a quote before it expires; it then holds until cancelled."""
+    p = led.confirm_promise(promise_id, idempotency=idempotency(
+        key, idempotency_key, f"promise-confirm:{promise_id}", {"promise": promise_id}))
+    return Promise.model_validate(p.as_dict())
+
+
+@router.get("/commitments", response_model=CommitmentPage, tags=["order promising"])
+def list_commitments(led: LedgerDep, _: Readers,
+                     source: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+                     product: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+                     customer: Annotated[str | None,
+                                         Query(min_length=1, max_length=64)] = None,
+                     ship_from: dt.date | None = None, ship_to: dt.date | None = None,
+                     include_quotes: bool = False,
+                     cursor: Annotated[str | None, Query(max_length=100)] = None,
+                     limit: Annotated[int, Query(ge=1, le=5000)] = 1000):
+    """The sales-order lines of confirmed and partial promises (and of quotes that still
+    hold, with ``include_quotes``): what to ship from ``source`` on ``ship_date``."""
+    rows, nxt = led.commitments(source=source, product=product, customer=customer,
+                                ship_from=ship_from, ship_to=ship_to,
+                                include_quotes=include_quotes, after=_after(cursor, "c"),
+                                limit=limit)
+    return CommitmentPage(commitments=[Commitment.model_validate(c, from_attributes=True)
+                                       for c in rows],
+                          next_cursor=_cursor("c", nxt) if nxt is not None else None)
+
+
+def _cursor(tag: str, n: int) -> str:
+    return base64.urlsafe_b64encode(f"{tag}:{n}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None, tag: str) -> int | None:
+    if not cursor:
+        return None
+    try:
+        t, n = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":")
+        if t == tag:
+            return int(n)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise ValidationError("cursor is not one this server gave out; use next_cursor of the "
+                          "previous page or leave it out")

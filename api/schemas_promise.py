@@ -1,0 +1,214 @@
+"""Request and response bodies of order promising (``/v1/atp``, ``/v1/promises``,
+``/v1/commitments``): ``PromiseCreate`` asks, ``AtpAnswer`` answers a check, ``Promise`` is a
+promise as the ledger holds it.
+
+Quantities are JSON numbers (or strings), parsed exactly; answers print them as numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from api.problems import Problem
+from api.schemas import Id, Number, Strict
+from ledger.promises import MAX_LINES, MAX_QUOTE_MINUTES, Fill, PromiseStatus, SupplyKind
+
+Quantity = Field(gt=0, allow_inf_nan=False, max_digits=19, decimal_places=6,
+                 description="in the product's unit, > 0, at most 6 decimals")
+
+
+# ------------------------------------------------------------------ asking
+
+class PromiseLineCreate(Strict):
+    """``quantity`` of ``product`` wanted at the customer on ``requested_date``."""
+
+    product: Id
+    quantity: Decimal = Quantity
+    requested_date: dt.date
+
+
+class PromiseCreate(Strict):
+    """An order to check or promise. ``ship_complete``: every line on one date;
+    ``allow_partial``: what is there on time now and the rest later (and accept less than
+    asked); ``quote_minutes``: a quote that holds that long unless confirmed (promises only);
+    ``reference``: the CRM's order or opportunity id."""
+
+    customer: Id
+    lines: list[PromiseLineCreate] = Field(min_length=1, max_length=MAX_LINES)
+    ship_complete: bool = False
+    allow_partial: bool = False
+    quote_minutes: int | None = Field(None, ge=1, le=MAX_QUOTE_MINUTES)
+    reference: str = Field("", max_length=200)
+
+
+# ------------------------------------------------------------------ answering
+
+class PromisedPart(BaseModel):
+    """Units of a line delivered on ``date``, leaving ``source`` on ``ship_date``; ``kind``
+    atp (stock and planned receipts) or ctp (made with spare capacity at plant ``source``)."""
+
+    quantity: Number
+    date: dt.date
+    ship_date: dt.date
+    source: str
+    kind: SupplyKind
+    route: str
+
+
+class PromiseAlternative(BaseModel):
+    """Another way to serve the line (a partial quantity on time, another DC, CTP)."""
+
+    quantity: Number
+    date: dt.date
+    source: str
+    kind: SupplyKind
+    note: str
+
+
+class LineAnswer(BaseModel):
+    """The answer to one line: what can be promised, why on that date (``reason``), and the
+    alternatives when it is not as asked."""
+
+    line: int
+    product: str
+    requested_quantity: Number
+    requested_date: dt.date
+    promised_quantity: Number
+    date: dt.date | None
+    fill: Fill
+    promised: list[PromisedPart]
+    reason: str
+    alternatives: list[PromiseAlternative]
+
+
+class AtpAnswer(BaseModel):
+    """What can be promised (``fill``: complete = as asked, late, partial, none); reserves
+    nothing."""
+
+    customer: str
+    tier: int | None
+    fill: Fill
+    ship_complete: bool
+    allow_partial: bool
+    plan_version: int | None
+    as_of: dt.date
+    lines: list[LineAnswer]
+
+
+class Promise(BaseModel):
+    """A promise: ``status`` confirmed (as asked), partial (less or later, accepted with
+    allow_partial), quoted (held until ``expires_at``), expired or cancelled."""
+
+    id: int
+    status: PromiseStatus
+    fill: Fill
+    customer: str
+    tier: int | None
+    ship_complete: bool
+    allow_partial: bool
+    plan_version: int | None
+    reference: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    confirmed_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    lines: list[LineAnswer]
+
+
+class PromisePage(BaseModel):
+    promises: list[Promise]
+    next_cursor: str | None
+
+
+class PromiseProblem(Problem):
+    """A promise that cannot be made as asked (409): ``answer`` says what can be."""
+
+    answer: AtpAnswer | None = None
+
+
+class Commitment(BaseModel):
+    """A sales-order line of an active promise: what the ERP ships from ``source`` on
+    ``ship_date`` to arrive at the customer on ``delivery_date``."""
+
+    promise_id: int
+    line: int
+    customer: str
+    product: str
+    quantity: Number
+    source: str
+    ship_date: dt.date
+    delivery_date: dt.date
+    kind: SupplyKind
+    route: str
+    status: PromiseStatus
+    reference: str
+
+
+class CommitmentPage(BaseModel):
+    commitments: list[Commitment]
+    next_cursor: str | None
+
+
+# ------------------------------------------------------------------ ATP tables
+
+class AtpDay(BaseModel):
+    """One day of an ATP table: supply and commitments that day, ATP after backward
+    consumption, and what a new promise may take that day (``cumulative``)."""
+
+    date: dt.date
+    supply: Number
+    demand: Number
+    atp: Number
+    cumulative: Number
+    receipts: list[str]
+
+
+class AtpSite(BaseModel):
+    site: str
+    product: str
+    available_now: Number
+    available_in_all: Number
+    days: list[AtpDay]
+
+
+# ------------------------------------------------------------------ tiers and quotas
+
+class QuotaCreate(Strict):
+    """``quantity`` of ``product`` that customers of ``tier`` (1 the highest) may be promised
+    to ship in [``period_start``, ``period_end``)."""
+
+    product: Id
+    tier: int = Field(ge=1, le=99)
+    period_start: dt.date
+    period_end: dt.date
+    quantity: Decimal = Field(ge=0, allow_inf_nan=False, max_digits=19, decimal_places=6)
+
+
+class QuotasPut(Strict):
+    """Quotas to add or change; ``replace`` drops the other quotas of the products named."""
+
+    quotas: list[QuotaCreate] = Field(max_length=10_000)
+    replace: bool = False
+
+
+class Quota(BaseModel):
+    product: str
+    tier: int
+    period_start: dt.date
+    period_end: dt.date
+    quantity: Number
+    used: Number
+
+
+class TierPut(Strict):
+    """The customer's tier (1 the highest), or null for none."""
+
+    tier: int | None = Field(ge=1, le=99)
+
+
+class CustomerTier(BaseModel):
+    customer: str
+    tier: int | None
