@@ -59,7 +59,7 @@ def test_schema_lists_every_table():
     r = run("schema", "--json")
     obj = json.loads(r.stdout)
     assert set(obj) == {"sites", "products", "bom", "production", "resources", "supply", "lanes",
-                        "inventory", "demand"}
+                        "inventory", "demand", "capacity_changes"}
     assert {"column": "cost_per_unit", "type": "number", "unit": "currency/unit",
             "required": True, "default": None, "choices": [],
             "meaning": "transport cost per unit"} in obj["lanes"]
