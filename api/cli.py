@@ -11,15 +11,14 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from models import ChainlabError, Network, ValidationError, check
+from models import ChainlabError, Network, check
 from models import schema as _schema
-from scenarios import EXAMPLES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="chainlab: supply-chain optimization and simulation engine.")
@@ -137,34 +136,33 @@ def info(net: NetArg, as_json: JsonOpt = False):
 
 @app.command()
 @guarded
-def demo(out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder")] = None,
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+             "chainlab-out"),
+         replications: Annotated[int, typer.Option("--replications", "-n", min=2,
+                                                   help="replications per scenario")] = 20,
+         workers: Annotated[int | None, typer.Option(
+             "--workers", min=1, help="local worker processes (default: the cores)")] = None,
          as_json: JsonOpt = False):
-    """Run the pipeline on the bundled example (scenarios/examples/acme)."""
-    path = EXAMPLES / "acme"
-    report = check(path)
-    if not report.valid:
-        raise ValidationError(report.errors)
-    n = load(path)
-    result = {"network": n.summary(), "valid": True, "warnings": len(report.warnings)}
-    if out_dir is not None:
-        n.to_folder(out_dir / "network")
-        result["out"] = str(out_dir)
+    """The whole pipeline on the bundled example: validate, demand from the CRM, plan and
+    simulate the baseline and three what-ifs (demand surge, plant outage, new DC), compare
+    them (report.html), publish the chosen plan to a SQLite ledger, check ATP and promise."""
+    from api.cli_demo import run_demo
+
+    result = run_demo(out_dir, replications=replications, workers=workers, as_json=as_json)
     if as_json:
         emit(result)
-        return
-    out.print(f"[bold]chainlab demo[/] — example network [cyan]{n.name}[/] from {path}")
-    out.print(f"validation: [green]valid[/], {len(report.warnings)} warning(s)")
-    out.print(summary_table(n.summary(), f"network {n.name}"))
 
 
 def _register() -> None:
     """The commands that live in their own modules (each imports its engine lazily)."""
     from api.cli_demand import demand_command
     from api.cli_ledger import register as register_ledger
+    from api.cli_design import design_command
     from api.cli_plan import plan_command
     from api.cli_simulate import simulate_command
 
     app.command("plan")(plan_command)
+    app.command("design")(design_command)
     app.command("demand")(demand_command)
     app.command("simulate")(simulate_command)
     register_ledger(app)

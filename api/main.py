@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import problems
 from api.deps import KeyCache
-from api.routes import health, inventory, plans, stock_moves
+from api.routes import ROUTE_MODULES
 from api.settings import Settings
 from ledger import Ledger, db
 
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        limits={"/v1/plans": settings.max_plan_body_bytes})
-    for module in (health, plans, stock_moves, inventory):
+    for module in ROUTE_MODULES:
         app.include_router(module.router)
     return app
 

@@ -585,9 +585,9 @@ class _Builder:
                 continue
             kind = self.kind[site]
             if kind == "supplier":
-                m = (supplies["supplier"] == site).to_numpy()
+                m = (supplies["supplier"] == site).to_numpy().copy()
                 if prod:
-                    m &= (supplies["product"] == prod).to_numpy()
+                    m = m & (supplies["product"] == prod).to_numpy()
                 supply_scale[m, a:b] *= k
             elif kind == "plant" and res:
                 m = ((lines["plant"] == site) & (lines["resource"] == res)).to_numpy()
@@ -627,7 +627,7 @@ class _Builder:
                     continue
                 m = (supplies["supplier"] == dis.supplier).to_numpy()
                 if dis.product:
-                    m &= (supplies["product"] == dis.product).to_numpy()
+                    m = m & (supplies["product"] == dis.product).to_numpy()
                 supply_scale[m, a:b] *= dis.scale
             elif isinstance(dis, LaneDelay):
                 m = np.array([dis.matches(i, o, t) for i, o, t in

@@ -2,13 +2,19 @@
 
 Replication r draws from ``SeedSequence(seed).spawn(n)[r]`` and nothing else, and the parent
 combines replications in a fixed order and in blocks of fixed size, so a seed gives the same
-result, bit for bit, whatever the number of worker processes.
+result, bit for bit, whatever the number of worker processes, and whatever executor runs the
+blocks: :func:`simulate` can hand them to any ``concurrent.futures.Executor`` (a process pool
+shared by many simulations, a Dask cluster's ``client.get_executor()``). :func:`prepare` and
+:func:`run_prepared` split a simulation into its two halves, so that the model can be built in
+one process (next to the plan it executes) and its replications fanned out from another.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,7 +34,8 @@ BLOCK = 8
 FAST_MIN_NODES = 20
 
 
-def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = None,
+def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = None, *,
+             executor: Executor | None = None, progress: Callable[[int], None] | None = None,
              **changes) -> SimResult:
     """Simulate ``net`` ``options.replications`` times and return KPIs with confidence
     intervals, per-replication values and time series.
@@ -37,6 +44,10 @@ def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = 
     it the plan's releases are executed (unless ``options.replenishment`` says ``policy``).
     ``demand``: None for ``net.demand`` (``demand.csv`` with ``sd`` and ``distribution``), or a
     CRM demand model with ``sample(n, seed)`` (replication r uses scenario r).
+    ``executor``: run the blocks of replications there (any ``concurrent.futures.Executor``)
+    instead of in a pool of ``options.workers`` processes made for this call; the numbers are
+    the same either way. ``progress`` is called in this process with the number of
+    replications done each time a block finishes.
     ``changes`` are shortcuts for ``options.replace(...)``: ``simulate(net, replications=50)``.
 
     Each replication is the SimPy model of :mod:`simulation.engine` (its docstring states the
@@ -47,6 +58,38 @@ def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = 
     simulation cannot run: policies with missing or inconsistent parameters, negative lead
     times, a plan made for another network, demand nobody can serve.
     """
+    return run_prepared(prepare(net, plan, demand, options, **changes), executor=executor,
+                        progress=progress)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A simulation built and ready to run (what :func:`prepare` returns): the model, its
+    demand source and seeds, and the blocks of replications. It pickles, so it can be built in
+    a worker process and run from another."""
+
+    ctx: _Context
+    network: str
+    calendar: object
+    engine: str
+    #: replication indices of each block (of :data:`BLOCK`)
+    blocks: tuple[tuple[int, ...], ...]
+    #: seconds spent building it
+    seconds: float
+
+    @property
+    def replications(self) -> int:
+        return self.ctx.n
+
+    @property
+    def seed(self) -> int:
+        return self.ctx.seed
+
+
+def prepare(net: Network, plan=None, demand=None, options: SimOptions | None = None,
+            **changes) -> Prepared:
+    """The first half of :func:`simulate` (same arguments): check the input and build the
+    model; raises what :func:`simulate` raises for bad input."""
     options = (options or SimOptions()).replace(**changes) if changes else (options or SimOptions())
     t0 = time.perf_counter()
     seed = root_entropy(options.seed)
@@ -55,19 +98,51 @@ def simulate(net: Network, plan=None, demand=None, options: SimOptions | None = 
     model = build(net, source.pairs, options, releases)
     use_fast = _engine(model, options)
     n = options.replications
-    workers = options.n_workers()
-    blocks = [list(range(a, min(a + BLOCK, n))) for a in range(0, n, BLOCK)]
+    blocks = tuple(tuple(range(a, min(a + BLOCK, n))) for a in range(0, n, BLOCK))
     ctx = _Context(model, source, seed, n, use_fast, options)
-    if workers <= 1 or len(blocks) == 1:
-        outs = [_block(ctx, b) for b in blocks]
-        workers = 1
+    return Prepared(ctx, net.name, net.calendar, "numpy" if use_fast else "simpy", blocks,
+                    time.perf_counter() - t0)
+
+
+def run_prepared(prep: Prepared, *, executor: Executor | None = None,
+                 progress: Callable[[int], None] | None = None) -> SimResult:
+    """The second half of :func:`simulate`: run the replications of ``prep`` (on ``executor``
+    when given, else in ``options.workers`` processes) and assemble the result.
+    ``SimResult.workers`` is 0 when an executor ran the blocks (it decides how many run at
+    once)."""
+    t0 = time.perf_counter()
+    ctx, blocks = prep.ctx, [list(b) for b in prep.blocks]
+    done = 0
+
+    def advance(out: dict) -> dict:
+        nonlocal done
+        done += len(out["kpis"])
+        if progress is not None:
+            progress(done)
+        return out
+
+    if executor is not None:
+        futures = {executor.submit(run_block, ctx, b): i for i, b in enumerate(blocks)}
+        outs: list = [None] * len(blocks)
+        try:
+            for f in as_completed(futures):
+                outs[futures[f]] = advance(f.result())
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+        workers = 0
     else:
-        workers = min(workers, len(blocks))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init,
-                                 initargs=(ctx,)) as pool:
-            outs = list(pool.map(_block_in_worker, blocks))
-    return _assemble(net, model, outs, seed, options, "numpy" if use_fast else "simpy",
-                     workers, time.perf_counter() - t0)
+        workers = ctx.options.n_workers()
+        if workers <= 1 or len(blocks) == 1:
+            outs = [advance(_block(ctx, b)) for b in blocks]
+            workers = 1
+        else:
+            workers = min(workers, len(blocks))
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init,
+                                     initargs=(ctx,)) as pool:
+                outs = [advance(o) for o in pool.map(_block_in_worker, blocks)]
+    return _assemble(prep, outs, workers, prep.seconds + time.perf_counter() - t0)
 
 
 def _engine(model: SimModel, options: SimOptions) -> bool:
@@ -114,6 +189,12 @@ def inputs(ctx: _Context, r: int) -> tuple[np.ndarray, np.ndarray]:
     return demand, lead
 
 
+def run_block(ctx: _Context, reps: list[int]) -> dict:
+    """Replications ``reps`` of a prepared simulation (``Prepared.ctx``): their KPIs and
+    per-node figures, and their series summed. What an executor runs."""
+    return _block(ctx, reps)
+
+
 def _block(ctx: _Context, reps: list[int]) -> dict:
     """Replications ``reps``: their KPIs and per-node figures, and their series summed."""
     m, o = ctx.model, ctx.options
@@ -143,8 +224,8 @@ def _nanmean(stack: np.ndarray) -> np.ndarray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _assemble(net: Network, model: SimModel, outs: list[dict], seed: int, options: SimOptions,
-              engine_name: str, workers: int, seconds: float) -> SimResult:
+def _assemble(prep: Prepared, outs: list[dict], workers: int, seconds: float) -> SimResult:
+    model, seed, options = prep.ctx.model, prep.ctx.seed, prep.ctx.options
     n = options.replications
     conf = options.confidence
     reps = pd.DataFrame([k for o in outs for k in o["kpis"]])
@@ -170,7 +251,7 @@ def _assemble(net: Network, model: SimModel, outs: list[dict], seed: int, option
             sites[f"{name}_ci_high"] = [c[2] for c in ci]
     sites = sites.sort_index()
 
-    cal = net.calendar
+    cal = prep.calendar
     dates = cal.dates
     if options.series and outs and outs[0]["series"] is not None:
         total = outs[0]["series"]
@@ -199,6 +280,6 @@ def _assemble(net: Network, model: SimModel, outs: list[dict], seed: int, option
            for r, b in enumerate(x for o in outs for x in o["balance"]) for p, v in b.items()]
     balance = pd.DataFrame(bal).set_index(["replication", "product"]) if bal else pd.DataFrame()
     return SimResult(kpis=table, replications=reps, sites=sites, series=series, service=service,
-                     balance=balance, seed=seed, options=options, network=net.name,
-                     engine=engine_name, replenishment=model.replenishment.value,
+                     balance=balance, seed=seed, options=options, network=prep.network,
+                     engine=prep.engine, replenishment=model.replenishment.value,
                      workers=workers, seconds=seconds, warnings=tuple(model.warnings))

@@ -101,6 +101,30 @@ class Design:
         """Shipments by lane, product and period (the plan's ``shipments``)."""
         return self.plan.shipments
 
+    def as_built(self) -> Network:
+        """The network with this design's decisions applied, ready for :func:`solver.plan`:
+        opened candidates become existing, closed sites become candidates (the planner leaves
+        them out), a DC with capacity levels gets its chosen level's capacity and fixed cost,
+        and lanes the design may not use (distance, lead time) are removed. Planning it gives
+        the design's plan and objective less the one-off opening costs."""
+        from solver.design import design_network, design_sites
+
+        if not self.has_solution:
+            raise ValueError(f"the design of {self.network} has no solution "
+                             f"({self.status.value}); nothing to build")
+        o = self.options
+        built = design_network(self.net, design_sites(self.net, o), o)
+        s = self.sites
+        sites = built.sites
+        sites.loc[s.index, "status"] = np.where(s["open"], "existing", "candidate")
+        chosen = s[s["level"] != ""]
+        if len(chosen) and o.levels is not None:
+            lv = o.levels.set_index(["site", "level"]).loc[list(zip(chosen.index,
+                                                                     chosen["level"]))]
+            for col in ("capacity", "fixed_cost", "open_cost"):
+                sites.loc[chosen.index, col] = lv[col].to_numpy()
+        return built
+
     def cost_of_forcing(self, site: str, open: bool = True) -> Forcing:
         """Re-solve with ``site`` forced open (or closed) and compare: ``forcing.difference``
         is what the forced design costs more than this one (0 without a re-solve when this
@@ -178,8 +202,9 @@ class Design:
 
     def to_folder(self, path) -> Path:
         """Write ``sites.csv``, ``assignments.csv``, ``utilisation.csv``, ``costs.csv``,
-        ``summary.json`` and the operational plan in ``plan/``. Files go to a temporary folder
-        beside ``path`` first, so an error leaves no half-written design."""
+        ``summary.json``, the operational plan in ``plan/`` and the network as built (see
+        :meth:`as_built`) in ``network/``. Files go to a temporary folder beside ``path``
+        first, so an error leaves no half-written design."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
@@ -192,6 +217,8 @@ class Design:
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=str)
                                               + "\n", encoding="utf-8")
             self.plan.to_folder(tmp / "plan")
+            if self.has_solution:
+                self.as_built().to_folder(tmp / "network")
             path.mkdir(exist_ok=True)
             for f in tmp.iterdir():
                 target = path / f.name

@@ -53,3 +53,13 @@ def _roles(dependant):
         if found is not None:
             return found
     return None
+
+
+def _modules():
+    from api.routes import atp, health, inventory, plans, promises, scenarios, stock_moves
+
+    return (health, plans, stock_moves, inventory, atp, promises, scenarios)
+
+
+#: the route modules, each with a ``router``, in the order the app includes them
+ROUTE_MODULES = _modules()

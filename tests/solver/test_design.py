@@ -24,7 +24,8 @@ import typer
 from typer.testing import CliRunner
 
 from models import Calendar, Network, ValidationError
-from solver import Status
+from solver import Status, plan
+from solver.check import check_plan
 from solver.design import DesignOptions, design, lane_km
 from solver.design_result import Forcing
 
@@ -110,6 +111,21 @@ def test_cost_of_forcing_prices_each_decision():
         d.cost_of_forcing("Q")
 
 
+def test_the_design_plans_as_built():
+    # the planner, given the network with the design's decisions applied, makes the design's
+    # plan: the same flows, and the objective less the one-off opening cost
+    d = solve()
+    built = d.as_built()
+    assert built.sites.loc[["A", "B", "C"], "status"].tolist() == ["existing", "existing",
+                                                                   "candidate"]
+    p = plan(built, unmet="none")
+    assert p.objective == pytest.approx(d.objective - d.costs["site_open"])
+    assert check_plan(p, built) == []
+    cols = ["lane", "period", "quantity"]
+    pd.testing.assert_frame_equal(p.shipments[cols].sort_values(cols).reset_index(drop=True),
+                                  d.flows[cols].sort_values(cols).reset_index(drop=True))
+
+
 def test_an_unproven_difference_says_so():
     d = solve()
     f = d.cost_of_forcing("B", open=False)
@@ -178,6 +194,9 @@ def test_capacity_levels_choose_a_size():
     assert d.objective == pytest.approx(390.0)
     assert d.sites.loc["B", "level"] == "small" and d.sites.loc["B", "capacity"] == 40.0
     assert d.sites.loc["B", "fixed_cost"] == 20.0 and d.sites.loc["B", "open_cost"] == 10.0
+    built = d.as_built()
+    assert built.sites.loc["B", ["capacity", "fixed_cost", "open_cost"]].tolist() == [40, 20, 10]
+    assert plan(built, unmet="none").objective == pytest.approx(380.0)
     with pytest.raises(ValidationError, match="levels apply to DCs"):
         solve(levels=levels.assign(site="X"))
 
@@ -233,8 +252,10 @@ def test_summary_and_folder(tmp_path):
     out = d.to_folder(tmp_path / "design")
     names = {p.name for p in out.iterdir()}
     assert {"sites.csv", "assignments.csv", "utilisation.csv", "costs.csv", "summary.json",
-            "plan"} <= names
+            "plan", "network"} <= names
     assert (out / "plan" / "shipments.csv").exists()
+    built = Network.from_folder(out / "network")
+    assert built.sites.loc["B", "status"] == "existing"
     assert json.loads((out / "summary.json").read_text())["objective"] == pytest.approx(400.0)
 
 

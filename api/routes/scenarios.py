@@ -1,0 +1,238 @@
+"""``/v1/scenarios``: what-if scenarios run in the background (planner role).
+
+``POST /v1/scenarios`` takes a scenario file (CONTRACTS §6) as JSON and answers ``202`` with
+the job (``id``, ``status``, a ``Location``); the scenario runs on the server's scenario pool (a
+local process pool, or the Dask cluster of ``CHAINLAB_DASK_SCHEDULER``). ``GET
+/v1/scenarios/{id}`` gives its status, progress and, when done, its results (KPIs with
+intervals, the plan, the run folder). ``GET /v1/scenarios`` lists recent jobs.
+
+``base`` and ``crm`` are folders under the server's scenario root (``CHAINLAB_SCENARIO_ROOT``,
+default the bundled examples, so ``base: acme`` works out of the box); paths that leave it are
+refused. Jobs and their runs are kept under ``CHAINLAB_SCENARIO_DIR``; finished jobs survive a
+restart, and a job cut off by one is reported failed (:mod:`scenarios.jobs`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.deps import IdempotencyKeyHeader, require
+from api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
+from api.routes import DecimalRoute
+from ledger import KeyInfo, Role
+from ledger.errors import IdempotencyKeyReused
+from models.errors import Issue, ValidationError
+from scenarios import EXAMPLES
+
+
+class ScenarioSettings(BaseSettings):
+    """Settings of the scenario service, from ``CHAINLAB_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINLAB_", extra="ignore")
+
+    scenario_dir: Path | None = Field(
+        None, description="where scenario jobs and their runs are kept; default a "
+                          "`scenarios` folder beside a SQLite ledger, else "
+                          "$XDG_DATA_HOME/chainlab/scenarios")
+    scenario_root: Path = Field(EXAMPLES, description="folder that a scenario's base and crm "
+                                                      "paths are relative to (and must stay in)")
+    dask_scheduler: str | None = Field(None, description="Dask scheduler address; default a "
+                                                         "local process pool")
+    scenario_workers: int | None = Field(None, ge=1, description="local pool processes "
+                                                                 "(default: the cores)")
+    scenario_jobs: int = Field(2, ge=1, description="scenario jobs run at once")
+    scenario_max_replications: int = Field(1000, ge=1, description="most replications a "
+                                                                   "submitted scenario may ask")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    yield
+    jobs = getattr(app.state, "scenario_jobs", None)
+    if jobs is not None:
+        jobs.close()
+
+
+router = APIRouter(prefix="/v1", tags=["scenarios"], route_class=DecimalRoute,
+                   responses=PROBLEM_RESPONSES, lifespan=lifespan)
+Planner = Annotated[KeyInfo, Depends(require(Role.PLANNER))]
+_lock = threading.Lock()
+
+
+def settings_of(app) -> ScenarioSettings:
+    s = getattr(app.state, "scenario_settings", None)
+    if s is None:
+        s = app.state.scenario_settings = ScenarioSettings()
+    return s
+
+
+def get_jobs(request: Request):
+    """The app's :class:`scenarios.jobs.JobManager`, made on first use (its pool on the first
+    job)."""
+    app = request.app
+    jobs = getattr(app.state, "scenario_jobs", None)
+    if jobs is not None:
+        return jobs
+    with _lock:
+        jobs = getattr(app.state, "scenario_jobs", None)
+        if jobs is None:
+            from scenarios.executor import open_pool
+            from scenarios.jobs import JobManager
+
+            s = settings_of(app)
+            jobs = JobManager(s.scenario_dir or _default_dir(app),
+                              lambda: open_pool(s.dask_scheduler, s.scenario_workers),
+                              max_jobs=s.scenario_jobs)
+            app.state.scenario_jobs = jobs
+    return jobs
+
+
+Jobs = Annotated[Any, Depends(get_jobs)]
+
+
+def _default_dir(app) -> Path:
+    """Beside the ledger's SQLite file, else in the user's data folder."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.state.settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).resolve().parent / "scenarios"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "chainlab" / "scenarios"
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class ScenarioCreate(BaseModel):
+    """A scenario file (CONTRACTS §6) as JSON; ``base`` and ``crm`` relative to the server's
+    scenario root."""
+
+    # e.g. {"name": "plant2-outage", "base": "acme", "crm": "acme/crm", "overrides":
+    # [{"site_outage": {"site": "PLANT2", "from": "2027-04-05", "to": "2027-04-25"}}],
+    # "simulate": {"replications": 20, "seed": 42}} (no schema example: API fuzzers would
+    # run it)
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(min_length=1, max_length=100)
+    base: str = Field(min_length=1, max_length=500)
+    crm: str | None = Field(None, max_length=500)
+    description: str | None = Field(None, max_length=1000)
+    overrides: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
+    solve: dict[str, Any] | None = None
+    simulate: dict[str, Any] | None = None
+
+
+class Progress(BaseModel):
+    phase: str | None = None
+    done: int | None = None
+    total: int | None = None
+
+
+class ScenarioJob(BaseModel):
+    """A scenario job: ``status`` queued, running, done or failed; ``progress`` while it runs;
+    ``result`` when done (scenario, dir, kpis {name: {mean, ci_low, ci_high, unit}}, plan,
+    seed, replications, seconds); ``error`` when failed."""
+
+    id: str
+    scenario: str
+    status: str
+    submitted_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    progress: Progress = Progress()
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.post("/scenarios", status_code=202, response_model=ScenarioJob,
+             responses={200: {"model": ScenarioJob,
+                              "description": "the job of an earlier request with the same "
+                                             "Idempotency-Key"}})
+def submit_scenario(request: Request, response: Response, key: Planner, jobs: Jobs,
+                    body: Annotated[ScenarioCreate, Body()],
+                    idem: IdempotencyKeyHeader = None):
+    """Run a scenario in the background: 202 with the job; poll ``GET
+    /v1/scenarios/{id}``."""
+    from scenarios.jobs import IdempotencyConflict
+
+    sc = _scenario(body, settings_of(request.app))
+    scope = (key.principal, idem) if idem is not None else None
+    try:
+        job, created = jobs.submit(sc, idempotency=scope)
+    except IdempotencyConflict as e:
+        raise IdempotencyKeyReused(str(e)) from None
+    response.headers["Location"] = f"/v1/scenarios/{job.id}"
+    if not created:
+        response.status_code = 200
+    return job.public()
+
+
+@router.get("/scenarios", response_model=list[ScenarioJob])
+def list_scenarios(_: Planner, jobs: Jobs,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    """Recent scenario jobs, newest first."""
+    return [j.public() for j in jobs.list(limit)]
+
+
+@router.get("/scenarios/{job_id}", response_model=ScenarioJob,
+            responses={404: {"model": Problem, "content": {MEDIA_TYPE: {}},
+                             "description": "no such job"}})
+def get_scenario(_: Planner, jobs: Jobs,
+                 job_id: Annotated[str, PathParam(pattern=r"^[0-9A-Za-z-]{1,64}$")]):
+    """A scenario job: status, progress, and its results when done."""
+    return jobs.get(job_id).public()
+
+
+def _scenario(body: ScenarioCreate, s: ScenarioSettings):
+    """The scenario of a request, its paths resolved inside the scenario root."""
+    from scenarios import spec
+
+    root = s.scenario_root.resolve()
+    data = body.model_dump(exclude_none=True)
+    issues = []
+    for key in ("base", "crm"):
+        if key not in data:
+            continue
+        p = Path(data[key])
+        full = (root / p).resolve()
+        if p.is_absolute() or not full.is_relative_to(root) or not full.exists():
+            issues.append(Issue("request", f"{key} {data[key]!r} must name a folder under the "
+                                           f"server's scenario root (e.g. 'acme')",
+                                column=key))
+        data[key] = str(full)
+    if issues:
+        raise ValidationError(issues)
+    sim = data.get("simulate") or {}
+    n = sim.get("replications")
+    if isinstance(n, (int, float)) and n > s.scenario_max_replications:
+        raise ValidationError([Issue("request", f"simulate.replications {n} is more than this "
+                                                f"server runs ({s.scenario_max_replications})",
+                                     column="simulate.replications")])
+    return spec.parse(_plain(data), root / "request")
+
+
+def _plain(v):
+    """Decimals (how the API reads JSON numbers) as floats, as a scenario file has them."""
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() and "." not in str(v) else float(v)
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v

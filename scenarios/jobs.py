@@ -1,0 +1,326 @@
+"""Scenario jobs: scenarios run in the background (what ``POST /v1/scenarios`` starts), with
+their state kept on disk so that a restart of the server loses nothing.
+
+Each job is a folder ``ROOT/<id>/`` holding ``job.json`` (status, progress, result or error,
+and the owner: host, process id, manager instance, heartbeat) and ``runs/`` (the run folder,
+:mod:`scenarios.store`). ``job.json`` is replaced atomically at each change, so a reader never
+sees half of it.
+
+A job is ``queued``, ``running``, then ``done`` or ``failed``. A manager that stops fails its
+unfinished jobs ("stopped before it finished"); a manager that dies (a crash, ``kill -9``)
+cannot, so whoever reads a job that is not finished checks its owner: when the owner process
+is gone (same host) or its heartbeat is older than ``stale_after`` seconds, the job is failed
+then ("cut off by a restart"), never left running forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from models.errors import ChainlabError, NotFoundError
+from scenarios import spec
+from scenarios.executor import Pool
+from scenarios.run import Event, InputCache, RunOptions, ScenariosFailed, check, run
+from scenarios.spec import Scenario
+from scenarios.store import now
+
+JOB_FILE = "job.json"
+
+
+class JobStatus(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class IdempotencyConflict(ChainlabError, ValueError):
+    """An Idempotency-Key reused with another body."""
+
+
+@dataclass
+class Job:
+    """The state of one job, as stored in ``job.json``."""
+
+    id: str
+    scenario: str
+    status: JobStatus
+    submitted_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    #: phase of the scenario, and replications done of total while simulating
+    progress: dict = field(default_factory=dict)
+    error: str | None = None
+    #: when done: the run (scenario, dir, kpis, plan, seed, replications, seconds)
+    result: dict | None = None
+    #: the scenario as submitted (paths absolute)
+    request: dict = field(default_factory=dict)
+    owner: dict = field(default_factory=dict)
+
+    def public(self) -> dict:
+        """What the API shows (no owner details)."""
+        d = asdict(self)
+        d["status"] = self.status.value
+        d.pop("owner")
+        d.pop("request")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Job:
+        return cls(**(d | {"status": JobStatus(d["status"])}))
+
+
+class JobManager:
+    """Runs scenario jobs on a pool (made on first use by ``pool_factory``), ``max_jobs`` at a
+    time, with their state under ``root``."""
+
+    def __init__(self, root, pool_factory: Callable[[], Pool], *, max_jobs: int = 2,
+                 heartbeat: float = 5.0, stale_after: float = 60.0):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.pool_factory = pool_factory
+        self.heartbeat = heartbeat
+        self.stale_after = max(stale_after, 3 * heartbeat)
+        self.owner = {"host": socket.gethostname(), "pid": os.getpid(),
+                      "instance": uuid.uuid4().hex, "heartbeat": time.time()}
+        self._pool: Pool | None = None
+        self.cache = InputCache()
+        self._lock = threading.RLock()
+        self._active: dict[str, Job] = {}
+        self._stops: dict[str, threading.Event] = {}
+        self._threads = ThreadPoolExecutor(max_workers=max_jobs, thread_name_prefix="job")
+        self._closed = threading.Event()
+        self._beat = threading.Thread(target=self._beating, name="job-heartbeat", daemon=True)
+        self._beat.start()
+        self.recover()
+
+    def recover(self) -> list[Job]:
+        """Fail the jobs that a server which is gone left unfinished; returns them."""
+        return [j for j in self.list(limit=None)
+                if j.status is JobStatus.FAILED and j.error and "cut off" in j.error
+                and j.finished_at and j.owner.get("instance") == self.owner["instance"]]
+
+    # ------------------------------------------------------------ reading
+
+    def _path(self, job_id: str) -> Path:
+        if not job_id or not all(c.isalnum() or c == "-" for c in job_id):
+            raise NotFoundError(f"no scenario job {job_id!r}")
+        return self.root / job_id / JOB_FILE
+
+    def get(self, job_id: str) -> Job:
+        """A job; one left unfinished by a server that is gone is failed first."""
+        with self._lock:
+            if job_id in self._active:
+                return Job.from_dict(asdict(self._active[job_id]))
+        p = self._path(job_id)
+        try:
+            job = Job.from_dict(json.loads(p.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise NotFoundError(f"no scenario job {job_id!r}; POST /v1/scenarios starts "
+                                f"one") from None
+        return self._check_owner(job)
+
+    def list(self, limit: int | None = 100) -> list[Job]:
+        """Jobs, newest first."""
+        ids = sorted((p.parent.name for p in self.root.glob(f"*/{JOB_FILE}")), reverse=True)
+        out = []
+        for i in ids[:limit] if limit else ids:
+            try:
+                out.append(self.get(i))
+            except (NotFoundError, ValueError, KeyError, TypeError):
+                continue
+        return sorted(out, key=lambda j: (j.submitted_at, j.id), reverse=True)
+
+    def _check_owner(self, job: Job) -> Job:
+        if job.status.finished or job.owner.get("instance") == self.owner["instance"]:
+            return job
+        why = self._gone(job.owner)
+        if why is None:
+            return job
+        job.status = JobStatus.FAILED
+        job.finished_at = now()
+        job.error = (f"cut off by a restart of the server: {why}; the job was "
+                     f"{job.progress.get('phase', 'queued')} and did not finish; submit it "
+                     f"again")
+        self._write(job)
+        return job
+
+    def _gone(self, owner: dict) -> str | None:
+        """Why the owner of a job is gone, or None when it may still be running it."""
+        if owner.get("host") == self.owner["host"] and owner.get("pid"):
+            if owner["pid"] != os.getpid() and not _alive(int(owner["pid"])):
+                return f"its server process {owner['pid']} is no longer running"
+        beat = owner.get("heartbeat") or 0
+        if time.time() - beat > self.stale_after:
+            return f"its server has not been heard of for {time.time() - beat:.0f} s"
+        return None
+
+    # ------------------------------------------------------------ writing
+
+    def _write(self, job: Job) -> None:
+        p = self.root / job.id / JOB_FILE
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".{JOB_FILE}.{uuid.uuid4().hex[:8]}")
+        tmp.write_text(json.dumps(asdict(job) | {"status": job.status.value}, indent=2,
+                                  default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, p)
+
+    def _save(self, job: Job) -> None:
+        with self._lock:
+            job.owner = dict(self.owner)
+            self._write(job)
+
+    def submit(self, sc: Scenario, options: RunOptions | None = None, *,
+               idempotency: tuple[str, str] | None = None) -> tuple[Job, bool]:
+        """Queue a scenario; returns (job, created). ``idempotency`` = (scope, key): the same
+        key with the same scenario returns the first job (created False); with another
+        scenario it is an :class:`IdempotencyConflict`."""
+        if self._closed.is_set():
+            raise ChainlabError("the scenario service is stopping; try again")
+        check(sc, self.cache)  # a bad override is the caller's error, now, not a failed job
+        request = spec.dump(sc)
+        with self._lock:
+            if idempotency is not None:
+                found = self._idempotent(idempotency, request)
+                if found is not None:
+                    return found, False
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+            job = Job(id=f"{stamp}-{uuid.uuid4().hex[:8]}", scenario=sc.name,
+                      status=JobStatus.QUEUED, submitted_at=now(), request=request,
+                      progress={"phase": "queued"})
+            self._active[job.id] = job
+            self._stops[job.id] = threading.Event()
+            self._save(job)
+            if idempotency is not None:
+                self._remember(idempotency, request, job.id)
+        self._threads.submit(self._run, job, sc, options or RunOptions())
+        return Job.from_dict(asdict(job)), True
+
+    def _idem_path(self, idempotency: tuple[str, str]) -> Path:
+        h = hashlib.sha256("\x1f".join(idempotency).encode()).hexdigest()
+        return self.root / ".idempotency" / f"{h}.json"
+
+    def _idempotent(self, idempotency, request) -> Job | None:
+        p = self._idem_path(idempotency)
+        if not p.exists():
+            return None
+        seen = json.loads(p.read_text(encoding="utf-8"))
+        if seen["request"] != _digest(request):
+            raise IdempotencyConflict(f"Idempotency-Key {idempotency[1]!r} was used with "
+                                      f"another scenario; use a new key for a new request")
+        return self.get(seen["job"])
+
+    def _remember(self, idempotency, request, job_id: str) -> None:
+        p = self._idem_path(idempotency)
+        p.parent.mkdir(exist_ok=True)
+        p.write_text(json.dumps({"job": job_id, "request": _digest(request)}),
+                     encoding="utf-8")
+
+    def _pool_now(self) -> Pool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = self.pool_factory()
+            return self._pool
+
+    def _run(self, job: Job, sc: Scenario, options: RunOptions) -> None:
+        stop = self._stops[job.id]
+        try:
+            if stop.is_set():
+                raise ChainlabError("the server stopped before the job started")
+            job.status = JobStatus.RUNNING
+            job.started_at = now()
+            self._save(job)
+            last = [0.0]
+
+            def progress(e: Event) -> None:
+                job.progress = {"phase": e.phase.value, "done": e.done, "total": e.total}
+                t = time.monotonic()
+                if e.phase.value != "simulate" or t - last[0] > 1.0 or e.done == e.total:
+                    last[0] = t
+                    self._save(job)
+
+            runs = run([sc], self.root / job.id / "runs", pool=self._pool_now(),
+                       options=options, progress=progress, stop=stop, cache=self.cache)
+            job.result = runs[0].as_dict()
+            job.status = JobStatus.DONE
+        except ScenariosFailed as e:
+            job.status = JobStatus.FAILED
+            job.error = "; ".join(str(x) for x in e.failures.values())
+        except Exception as e:  # reported in the job, not lost in a thread
+            job.status = JobStatus.FAILED
+            job.error = str(e) or type(e).__name__
+        finally:
+            if stop.is_set() and job.status is not JobStatus.DONE:
+                job.status = JobStatus.FAILED
+                job.error = "the server stopped before the job finished; submit it again"
+            job.finished_at = now()
+            with self._lock:
+                self._save(job)
+                self._active.pop(job.id, None)
+                self._stops.pop(job.id, None)
+
+    def _beating(self) -> None:
+        while not self._closed.wait(self.heartbeat):
+            with self._lock:
+                self.owner["heartbeat"] = time.time()
+                for job in list(self._active.values()):
+                    try:
+                        self._save(job)
+                    except OSError:
+                        pass
+
+    def close(self, wait: float = 30.0) -> None:
+        """Stop: unfinished jobs are failed (and their work cancelled); the pool is closed."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        with self._lock:
+            for ev in self._stops.values():
+                ev.set()
+            for job in list(self._active.values()):
+                if job.status is JobStatus.QUEUED:
+                    job.status = JobStatus.FAILED
+                    job.error = "the server stopped before the job started; submit it again"
+                    job.finished_at = now()
+                    self._save(job)
+        pool = self._pool
+        if pool is not None:
+            pool.close(kill=True)
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for job in list(self._active.values()):
+                job.status = JobStatus.FAILED
+                job.error = "the server stopped before the job finished; submit it again"
+                job.finished_at = now()
+                self._save(job)
+            self._active.clear()
+
+
+def _digest(request: dict) -> str:
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,263 @@
+"""``POST /v1/scenarios`` and ``GET /v1/scenarios/{id}``: background runs, roles, errors,
+idempotency, and restarts (finished results survive; a job cut off by a restart is failed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parents[1] / "data"
+ROOT = Path(__file__).parents[2]
+
+
+def make_app(tmp: Path, workers: int = 1):
+    import api.routes
+    from api.main import create_app
+    from api.routes import scenarios
+    from api.routes.scenarios import ScenarioSettings
+    from api.settings import Settings
+
+    url = f"sqlite:///{tmp / 'ledger.db'}"
+    app = create_app(Settings(database_url=url, key_cache_seconds=0))
+    assert scenarios in getattr(api.routes, "ROUTE_MODULES", ()), "the app has no /v1/scenarios"
+    app.state.scenario_settings = ScenarioSettings(
+        scenario_dir=tmp / "jobs", scenario_root=DATA, scenario_workers=workers,
+        scenario_max_replications=100_000)
+    return app
+
+
+def client_of(app):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*httpx.*")
+        from fastapi.testclient import TestClient
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def served(tmp_path):
+    app = make_app(tmp_path)
+    led = app.state.ledger
+    keys = {r: led.create_key(r)[0] for r in ("sales", "planner", "admin")}
+    with client_of(app) as c:
+        yield c, keys, app
+    app.state.ledger.engine.dispose()
+
+
+def auth(keys, role="planner") -> dict:
+    return {"Authorization": f"Bearer {keys[role]}"}
+
+
+BODY = {"name": "surge", "base": "tiny", "overrides": [{"demand": {"scale": 1.2}}],
+        "simulate": {"replications": 4, "seed": 1}}
+
+
+def wait(c, keys, job_id, timeout=120.0) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r = c.get(f"/v1/scenarios/{job_id}", headers=auth(keys))
+        assert r.status_code == 200, r.text
+        if r.json()["status"] in ("done", "failed"):
+            return r.json()
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def test_a_scenario_runs_in_the_background(served):
+    c, keys, app = served
+    r = c.post("/v1/scenarios", json=BODY, headers=auth(keys))
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert r.headers["location"] == f"/v1/scenarios/{job['id']}"
+    assert job["status"] in ("queued", "running", "done") and job["scenario"] == "surge"
+    done = wait(c, keys, job["id"])
+    assert done["status"] == "done", done
+    res = done["result"]
+    assert res["scenario"] == "surge" and res["replications"] == 4 and res["seed"] == 1
+    assert {"fill_rate", "otif", "total_cost"} <= set(res["kpis"])
+    assert set(res["kpis"]["fill_rate"]) >= {"mean", "ci_low", "ci_high"}
+    assert res["plan"]["status"] == "optimal"
+    assert json.loads((Path(res["dir"]) / "manifest.json").read_text())["status"] == "complete"
+    listed = c.get("/v1/scenarios", headers=auth(keys)).json()
+    assert [j["id"] for j in listed] == [job["id"]]
+
+
+def test_roles(served):
+    c, keys, _ = served
+    assert c.post("/v1/scenarios", json=BODY).status_code == 401
+    r = c.post("/v1/scenarios", json=BODY, headers=auth(keys, "sales"))
+    assert r.status_code == 403 and r.headers["content-type"].startswith(
+        "application/problem+json")
+    assert c.get("/v1/scenarios/x", headers=auth(keys, "sales")).status_code == 403
+    assert c.post("/v1/scenarios", json=BODY, headers=auth(keys, "admin")).status_code == 202
+
+
+def test_bad_scenarios_are_422_naming_the_override(served):
+    c, keys, _ = served
+    bad = BODY | {"overrides": [{"demand": {"scale": 2}}, {"site_outage": {"site": "NOPE"}}]}
+    r = c.post("/v1/scenarios", json=bad, headers=auth(keys))
+    assert r.status_code == 422
+    # checked against the network before the job is queued
+    assert "override 2" in r.json()["detail"] and "NOPE" in r.json()["detail"]
+    for body in (BODY | {"base": "../../etc"}, BODY | {"base": "/tmp"},
+                 BODY | {"overrides": [{"explode": {}}]}, BODY | {"simulate": {"replications": 0}},
+                 BODY | {"simulate": {"replications": 10 ** 6}}, {"name": "x"}):
+        r = c.post("/v1/scenarios", json=body, headers=auth(keys))
+        assert r.status_code == 422, (body, r.text)
+    assert c.get("/v1/scenarios/nope", headers=auth(keys)).status_code == 404
+
+
+def test_idempotency_key(served):
+    c, keys, _ = served
+    h = auth(keys) | {"Idempotency-Key": "k-1"}
+    a = c.post("/v1/scenarios", json=BODY, headers=h)
+    b = c.post("/v1/scenarios", json=BODY, headers=h)
+    assert (a.status_code, b.status_code) == (202, 200)
+    assert a.json()["id"] == b.json()["id"]
+    other = c.post("/v1/scenarios", json=BODY | {"name": "other"}, headers=h)
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"]
+    wait(c, keys, a.json()["id"])
+
+
+def test_finished_results_survive_a_restart(tmp_path):
+    app = make_app(tmp_path)
+    keys = {r: app.state.ledger.create_key(r)[0] for r in ("planner",)}
+    with client_of(app) as c:
+        job = c.post("/v1/scenarios", json=BODY, headers=auth(keys)).json()
+        first = wait(c, keys, job["id"])
+    app.state.ledger.engine.dispose()
+    assert first["status"] == "done"
+    again = make_app(tmp_path)  # a new server over the same database and job folder
+    with client_of(again) as c:
+        r = c.get(f"/v1/scenarios/{job['id']}", headers=auth(keys))
+        assert r.status_code == 200 and r.json() == first
+    again.state.ledger.engine.dispose()
+
+
+def test_a_job_left_running_by_a_dead_server_is_failed(tmp_path):
+    """job.json as a server killed mid-run leaves it: running, owned by a process that is
+    gone."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    job_dir = tmp_path / "jobs" / "20270101T000000-deadbeef"
+    job_dir.mkdir(parents=True)
+    (job_dir / "job.json").write_text(json.dumps({
+        "id": job_dir.name, "scenario": "surge", "status": "running",
+        "submitted_at": "2027-01-01T00:00:00+00:00", "started_at": "2027-01-01T00:00:01+00:00",
+        "finished_at": None, "progress": {"phase": "plan"}, "error": None, "result": None,
+        "request": {}, "owner": {"host": socket.gethostname(), "pid": dead.pid,
+                                 "instance": "gone", "heartbeat": time.time()}}))
+    app = make_app(tmp_path)
+    keys = {"planner": app.state.ledger.create_key("planner")[0]}
+    with client_of(app) as c:
+        r = c.get(f"/v1/scenarios/{job_dir.name}", headers=auth(keys)).json()
+    app.state.ledger.engine.dispose()
+    assert r["status"] == "failed" and "cut off by a restart" in r["error"]
+    assert r["finished_at"] is not None
+    # and it stays failed on disk
+    assert json.loads((job_dir / "job.json").read_text())["status"] == "failed"
+
+
+SERVER = """
+import sys, uvicorn
+sys.path.insert(0, {tests!r})
+from test_scenarios import make_app
+from pathlib import Path
+if __name__ == "__main__":
+    app = make_app(Path({tmp!r}))
+    print(app.state.ledger.create_key("planner")[0], flush=True)
+    uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_server_killed_mid_job_reports_the_job_failed_after_restart(tmp_path):
+    import httpx
+
+    port = free_port()
+    script = tmp_path / "server.py"
+    script.write_text(textwrap.dedent(SERVER.format(tests=str(Path(__file__).parent),
+                                                    tmp=str(tmp_path), port=port)))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            cwd=ROOT)
+    try:
+        key = proc.stdout.readline().strip()
+        h = {"Authorization": f"Bearer {key}"}
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        long = BODY | {"simulate": {"replications": 20000, "seed": 1}}
+        r = httpx.post(f"{base}/v1/scenarios", json=long, headers=h, timeout=30)
+        assert r.status_code == 202, r.text
+        job_id = r.json()["id"]
+        for _ in range(600):
+            if httpx.get(f"{base}/v1/scenarios/{job_id}", headers=h,
+                         timeout=10).json()["status"] == "running":
+                break
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    app = make_app(tmp_path)
+    with client_of(app) as c:
+        r = c.get(f"/v1/scenarios/{job_id}", headers=h)
+    app.state.ledger.engine.dispose()
+    assert r.status_code == 200
+    assert r.json()["status"] == "failed" and "cut off by a restart" in r.json()["error"]
+    runs = tmp_path / "jobs" / job_id / "runs"
+    assert not runs.exists() or not [p for p in runs.iterdir() if not p.name.startswith(".")]
+
+
+def test_stopping_the_server_fails_its_unfinished_jobs(tmp_path):
+    app = make_app(tmp_path)
+    keys = {"planner": app.state.ledger.create_key("planner")[0]}
+    long = BODY | {"simulate": {"replications": 20000, "seed": 1}}
+    with client_of(app) as c:
+        job = c.post("/v1/scenarios", json=long, headers=auth(keys)).json()
+    # leaving the client ran the app's shutdown: the job was stopped and failed
+    app.state.ledger.engine.dispose()
+    again = make_app(tmp_path)
+    with client_of(again) as c:
+        r = c.get(f"/v1/scenarios/{job['id']}", headers=auth(keys)).json()
+    again.state.ledger.engine.dispose()
+    assert r["status"] == "failed" and "stopped" in r["error"]
+
+
+def test_jobs_are_kept_beside_a_sqlite_ledger_by_default(tmp_path):
+    from api.main import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}"))
+    key = app.state.ledger.create_key("planner")[0]
+    with client_of(app) as c:
+        r = c.get("/v1/scenarios", headers={"Authorization": f"Bearer {key}"})
+    app.state.ledger.engine.dispose()
+    assert r.status_code == 200 and r.json() == []
+    assert (tmp_path / "scenarios").is_dir()
+
+
+def test_an_unknown_backend_is_422(served):
+    c, keys, _ = served
+    r = c.post("/v1/scenarios", json=BODY | {"solve": {"backend": "nope"}}, headers=auth(keys))
+    assert r.status_code == 422 and "solve.backend" in r.json()["detail"]
