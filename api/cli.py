@@ -156,9 +156,10 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="output folder")] =
 def _register() -> None:
     """The commands that live in their own modules (each imports its engine lazily)."""
     from api.cli_demand import demand_command
-    from api.cli_ledger import register as register_ledger
     from api.cli_design import design_command
+    from api.cli_ledger import register as register_ledger
     from api.cli_plan import plan_command
+    from api.cli_scenario import register as register_scenario
     from api.cli_simulate import simulate_command
 
     app.command("plan")(plan_command)
@@ -166,6 +167,7 @@ def _register() -> None:
     app.command("demand")(demand_command)
     app.command("simulate")(simulate_command)
     register_ledger(app)
+    register_scenario(app)
 
 
 _register()
