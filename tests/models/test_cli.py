@@ -65,8 +65,8 @@ def test_schema_lists_every_table():
             "meaning": "transport cost per unit"} in obj["lanes"]
 
 
-def test_demo_json():
-    r = run("demo", "--json")
+def test_demo_json(tmp_path):
+    r = run("demo", "--out", tmp_path / "demo", "-n", "2", "--json")
     assert r.exit_code == 0, r.output
     obj = json.loads(r.stdout)
     assert obj["valid"] is True and obj["network"]["customers"] == 60
