@@ -88,8 +88,10 @@ def fmt(row: dict) -> str:
     gap = "" if not gap else f" gap {gap:.2%}"
     s = row.get("solve_seconds")
     b = row.get("build_seconds")
+    obj = row.get("objective")
+    obj = "" if obj is None else f"{obj:,.3f}"
     parts = (f"{row['family']:7} {row['instance']:10} {row['backend']:14} "
-             f"{row['status']:10} {err:>8}  {row['seconds']:8.2f} s")
+             f"{row['status']:10} {obj:>16} {err:>8}  {row['seconds']:8.2f} s")
     if s is not None:
         parts += f"  (build {b:6.2f}, solve {s:8.2f})"
     return parts + gap + (f"  {row['error'][:80]}" if row.get("error") else "")
@@ -124,8 +126,8 @@ def main(argv=None) -> int:
     known = catalogue(a.data)
     rows = []
     started = {"loadavg": loadavg(), "time": dt.datetime.now().isoformat(timespec="seconds")}
-    print(f"{'family':7} {'instance':10} {'backend':14} {'status':10} {'rel.err':>8}  "
-          f"{'median wall':>10}", flush=True)
+    print(f"{'family':7} {'instance':10} {'backend':14} {'status':10} {'objective':>16} "
+          f"{'rel.err':>8}  {'median wall':>10}", flush=True)
     small = [k for k in known if k.family in a.families and k.capacity is None
              and not k.path.name.startswith("capc")]
     for k in small:

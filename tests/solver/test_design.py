@@ -20,7 +20,6 @@ from functools import lru_cache
 
 import pandas as pd
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from models import Calendar, Network, ValidationError
@@ -91,6 +90,12 @@ def test_opens_the_cheaper_candidate():
     u = d.utilisation.set_index("site")
     assert u.loc["A", "utilisation"] == pytest.approx(0.6)
     assert "B" in repr(d) and "optimal" in repr(d)
+
+
+def test_without_decisions_the_design_is_the_plan(tiny):
+    d = design(tiny)
+    assert d.objective == pytest.approx(plan(tiny).objective, rel=1e-9)
+    assert d.open_sites == ["PLANT1", "DC1"] and d.closed_sites == [] and d.opened == []
 
 
 def test_cost_of_forcing_prices_each_decision():
@@ -263,11 +268,8 @@ def test_summary_and_folder(tmp_path):
 
 
 def cli():
-    from api.cli_design import design_command
+    from api.cli import app
 
-    app = typer.Typer()
-    app.command("design")(design_command)
-    app.command("other")(lambda: None)  # two commands: typer then expects the command name
     return app
 
 
