@@ -160,6 +160,9 @@ def _print(d, explanations, out) -> None:
         console.print(str(d.diagnosis), highlight=False)
     if not d.has_solution:
         return
+    if d.status.value == "feasible":
+        console.print("not proven optimal: the solver stopped at its limit; a longer "
+                      "--time-limit, a larger --gap or --aggregate may settle it", highlight=False)
     s = d.sites
     shown = s[s["decided"] | (s["level"] != "") | s["kind"].isin(["plant", "dc"])]
     t = Table(title="sites")

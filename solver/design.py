@@ -225,12 +225,11 @@ def design_sites(net: Network, options: DesignOptions) -> pd.DataFrame:
     for name in ("force_open", "force_closed"):
         for sid in getattr(options, name):
             if sid not in s.index:
-                issues.append(Issue("sites", f"{name} names {sid!r}, which is not a site; "
-                                             f"fix the id", column="id"))
+                issues.append(Issue(OPTIONS, f"{name} names {sid!r}, which is not a site; "
+                                             f"fix the id"))
             elif s.at[sid, "kind"] == "customer":
-                issues.append(Issue("sites", f"{name} names {sid!r}, a customer; only "
-                                             f"suppliers, plants and DCs open or close",
-                                    column="id"))
+                issues.append(Issue(OPTIONS, f"{name} names {sid!r}, a customer; only "
+                                             f"suppliers, plants and DCs open or close"))
     both = sorted(set(options.force_open) & set(options.force_closed))
     if both:
         issues.append(Issue(OPTIONS, f"{', '.join(both)} forced both open and closed"))

@@ -284,6 +284,15 @@ class Forcing:
         return f.bound - b.objective, f.objective - b.bound
 
     @property
+    def certain(self) -> bool:
+        """The base decision is proven at least as good as the forced one, whatever the true
+        optima: the forced design's bound is no lower than the base design's objective."""
+        rng = self.difference_range
+        if rng is not None:
+            return rng[0] >= -1e-9 * max(1.0, abs(self.base.objective))
+        return self.proven and self.difference is not None and self.difference >= 0
+
+    @property
     def deltas(self) -> dict[str, float]:
         """forced - base, per cost category (categories that differ by more than 1e-6)."""
         if not (self.base.has_solution and self.forced.has_solution):
@@ -297,6 +306,7 @@ class Forcing:
         return {"site": self.site, "forced_open": self.open,
                 "status": self.forced.status.value, "objective": self.forced.objective,
                 "difference": self.difference, "proven": self.proven,
+                "certain": self.certain,
                 "difference_range": list(rng) if rng is not None else None,
                 "deltas": self.deltas, "text": str(self)}
 
@@ -321,9 +331,12 @@ class Forcing:
         verb = f"saves {diff:,.2f} {cur}" if diff > 0 else f"costs {-diff:,.2f} {cur} more"
         text = f"{what} {verb} against {other}" + (f": {parts}" if parts else "")
         rng = self.difference_range
-        if rng is not None and (not self.proven or rng[0] <= 0 < diff):
+        if rng is not None and not self.certain:
             text += (f" (not certain: given both designs' bounds the saving is between "
                      f"{rng[0]:,.2f} and {rng[1]:,.2f} {cur})")
+        elif rng is not None and not self.proven:
+            text += (f" (the decision is certain, the amount is not: given both designs' "
+                     f"bounds the saving is between {rng[0]:,.2f} and {rng[1]:,.2f} {cur})")
         elif not self.proven:
             text += " (not certain: a design is not proven optimal)"
         return text

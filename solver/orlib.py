@@ -251,23 +251,27 @@ class Known:
     value: float
 
 
+def _known_rows(folder: Path):
+    """(family, instance, file name, capacity, value) of each facility-location row of
+    ``folder/known_values.csv`` (file names without the ``(capacity=N)`` note)."""
+    table = pd.read_csv(folder / "known_values.csv", dtype=str)
+    for r in table.itertuples(index=False):
+        family = r.family.removesuffix("_orlib")
+        if family in FAMILIES:
+            cap = re.search(r"capacity=([0-9.]+)", r.file)
+            yield (family, r.instance, Path(r.file.split(" (")[0]).name,
+                   float(cap.group(1)) if cap else None, float(r.known_value))
+
+
 def catalogue(folder) -> list[Known]:
     """The instances of ``folder/known_values.csv`` (rows as in the shared benchmark folder:
     family, instance, file, known_value, ...) whose files are in ``folder`` (also gzipped)."""
     folder = Path(folder)
-    table = pd.read_csv(folder / "known_values.csv", dtype=str)
     out = []
-    for r in table.itertuples(index=False):
-        family = r.family.removesuffix("_orlib")
-        if family not in FAMILIES:
-            continue
-        base = Path(r.file.split(" (")[0]).name
+    for family, instance, base, cap, value in _known_rows(folder):
         path = next((p for p in (folder / base, folder / f"{base}.gz") if p.exists()), None)
-        if path is None:
-            continue
-        cap = re.search(r"capacity=([0-9.]+)", r.file)
-        out.append(Known(family, r.instance, path, float(cap.group(1)) if cap else None,
-                         float(r.known_value)))
+        if path is not None:
+            out.append(Known(family, instance, path, cap, value))
     return out
 
 
@@ -278,17 +282,10 @@ def find_known(family: str, path, capacity: float | None = None) -> Known | None
     for folder in list(path.parents)[:3]:
         if not (folder / "known_values.csv").exists():
             continue
-        table = pd.read_csv(folder / "known_values.csv", dtype=str)
-        for r in table.itertuples(index=False):
-            if r.family.removesuffix("_orlib") != family:
-                continue
-            if Path(r.file.split(" (")[0]).name != path.name.removesuffix(".gz"):
-                continue
-            cap = re.search(r"capacity=([0-9.]+)", r.file)
-            if cap is not None and (capacity is None or float(cap.group(1)) != float(capacity)):
-                continue
-            return Known(family, r.instance, path, float(cap.group(1)) if cap else None,
-                         float(r.known_value))
+        for fam, instance, base, cap, value in _known_rows(folder):
+            if fam == family and base == path.name.removesuffix(".gz") and (
+                    cap is None or (capacity is not None and cap == float(capacity))):
+                return Known(family, instance, path, cap, value)
     return None
 
 

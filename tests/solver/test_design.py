@@ -141,7 +141,14 @@ def test_an_unproven_difference_says_so():
     assert loose.difference_range == pytest.approx((-50.0, 220.0), abs=1e-3)
     assert str(loose).endswith("(not certain: given both designs' bounds the saving is "
                                "between -50.00 and 220.00 USD)")
-    assert loose.as_dict()["proven"] is False
+    assert loose.as_dict()["proven"] is False and not loose.certain
+    # a bound above the base objective settles the decision, not the amount
+    settled = Forcing("B", False, d, dataclasses.replace(f.forced, status=Status.FEASIBLE,
+                                                          bound=450.0))
+    assert settled.certain and not settled.proven
+    assert "(the decision is certain, the amount is not: given both designs' bounds the " \
+           "saving is between 50.00 and 220.00 USD)" in str(settled)
+    assert f.certain and f.proven and "(" not in str(f)
 
 
 def test_existing_sites_may_close_within_limits():
