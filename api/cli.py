@@ -7,56 +7,22 @@ answer (the message says which), 2 wrong usage. Bad input never shows a tracebac
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from models import ChainlabError, Network, check
+from api.clikit import emit, err, guarded, load, out  # noqa: F401 (command modules use them)
+from models import check
 from models import schema as _schema
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="chainlab: supply-chain optimization and simulation engine.")
-out = Console()
-err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
-
-
-def emit(obj: dict) -> None:
-    """The one JSON object of a ``--json`` run."""
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
-
-
-def guarded(fn):
-    """Turn chainlab errors (and unreadable files) into a message and exit status 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        as_json = kwargs.get("as_json", False)
-        try:
-            return fn(*args, **kwargs)
-        except (ChainlabError, OSError) as e:
-            issues = getattr(e, "issues", [])
-            if as_json:
-                emit({"error": str(e), "errors": [i.as_dict() for i in issues]})
-            else:
-                err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
-            raise typer.Exit(1)
-
-    return wrapper
-
-
-def load(path: Path) -> Network:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return Network.from_excel(path)
-    return Network.from_folder(path)
 
 
 def print_report(report, title: str) -> None:

@@ -6,61 +6,26 @@ incumbent and bound; then a summary table (or, with ``--json``, one JSON object 
 Exit status: 0 with a plan (optimal, or feasible at the time limit), 1 for bad input or when
 there is no plan (infeasible: the diagnosis says what cannot be met; time limit without a plan).
 
-This module does not import :mod:`api.cli` (which imports it), so its few helpers mirror the
-ones there: ``guarded`` turns chainlab errors into a message and exit status 1.
+Error handling, JSON output and loading come from :mod:`api.clikit`, shared by every command.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from api.clikit import emit, err, guarded, load, out
 from models import ChainlabError, Network
 from solver import Plan, Progress, SolveOptions, Status, Unmet, backends, plan
 
-out = Console()
-err = Console(stderr=True)
-
-
-def emit(obj: dict) -> None:
-    """The one JSON object of a ``--json`` run."""
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
-
-
-def guarded(fn):
-    """Turn chainlab errors (and unreadable files) into a message and exit status 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        as_json = kwargs.get("as_json", False)
-        try:
-            return fn(*args, **kwargs)
-        except (ChainlabError, OSError) as e:
-            issues = getattr(e, "issues", [])
-            if as_json:
-                emit({"error": str(e), "errors": [i.as_dict() for i in issues]})
-            else:
-                err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
-            raise typer.Exit(1)
-
-    return wrapper
-
-
-def load(path: Path) -> Network:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return Network.from_excel(path)
-    return Network.from_folder(path)
 
 
 def crm_demand(net: Network, crm: Path):
