@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        limits={"/v1/plans": settings.max_plan_body_bytes})
     for module in ROUTE_MODULES:
         app.include_router(module.router)
+        if hasattr(module, "mount"):
+            module.mount(app)
     return app
 
 

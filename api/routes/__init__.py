@@ -56,9 +56,10 @@ def _roles(dependant):
 
 
 def _modules():
-    from api.routes import atp, health, inventory, plans, promises, scenarios, stock_moves
+    from api.routes import (atp, health, inventory, plans, promises, scenarios, stock_moves,
+                            web)
 
-    return (health, plans, stock_moves, inventory, atp, promises, scenarios)
+    return (health, plans, stock_moves, inventory, atp, promises, scenarios, web)
 
 
 #: the route modules, each with a ``router``, in the order the app includes them
