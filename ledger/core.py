@@ -13,7 +13,19 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ledger import atp, ctp, db, idempotency, keys, masterdata, moves, orders, planned, publish
+from ledger import (
+                    atp,
+                    ctp,
+                    db,
+                    idempotency,
+                    keys,
+                    masterdata,
+                    moves,
+                    orders,
+                    planned,
+                    publish,
+                    report,
+)
 from ledger import promises as promising
 from ledger.idempotency import Idempotency
 from ledger.keys import KeyInfo
@@ -90,8 +102,10 @@ class Ledger:
 
         With ``network`` (a :class:`models.Network`) the master data is synced from it in the
         same transaction, and a plan folder or ``Plan`` is turned into orders with its calendar
-        and lead times (:func:`ledger.planned.planned_orders_from_plan`). Without it the plan
-        must refer only to sites and products the ledger already has."""
+        and lead times (:func:`ledger.planned.planned_orders_from_plan`), and the version gets
+        its report for the web page (:func:`ledger.report.plan_report`, see
+        :meth:`plan_report`). Without it the plan must refer only to sites and products the
+        ledger already has, and the version has no report."""
         if isinstance(plan, pd.DataFrame):
             table = plan
         else:
@@ -108,19 +122,24 @@ class Ledger:
         net_name = network.name if network is not None else ""
         data = (ctp.promising_data(None if isinstance(plan, pd.DataFrame) else plan, network)
                 if network is not None else None)
+        body = (report.plan_report(plan, network, name=name or net_name)
+                if network is not None and not isinstance(plan, pd.DataFrame) else None)
         return self.publish_orders(table, name=name or net_name, network=network,
-                                   source=source, idempotency=idempotency, promising=data)
+                                   source=source, idempotency=idempotency, promising=data,
+                                   report=body)
 
     def publish_orders(self, table: pd.DataFrame, *, name: str = "", network=None,
                        sites: pd.DataFrame | None = None, products: pd.DataFrame | None = None,
                        source: str = "", idempotency: Idempotency | None = None,
-                       promising: ctp.PromisingData | None = None) -> PublishResult:
+                       promising: ctp.PromisingData | None = None,
+                       report: dict | None = None) -> PublishResult:
         """Publish planned orders (:data:`ledger.planned.ORDER_COLUMNS`), first syncing the
         master data from ``network`` or from ``sites``/``products`` tables when given.
 
         ``promising`` (or else ``network``'s lanes, routings, bills of material and resource
         hours) is stored with the version for order promising; with neither, the previous
-        version's is carried (:mod:`ledger.ctp`)."""
+        version's is carried (:mod:`ledger.ctp`). ``report`` (:func:`ledger.report.plan_report`)
+        is stored with a new version for the web page; without it the version has none."""
         if promising is None and network is not None:
             promising = ctp.promising_data(None, network)
         table = table[planned.ORDER_COLUMNS].sort_values(
@@ -133,7 +152,8 @@ class Ledger:
                 masterdata.sync_master_data(conn, network, sites=sites, products=products,
                                             deactivate=network is not None)
             return publish.publish_orders(conn, table, digest, name=name, network=net_name,
-                                          source=source, promising=promising).as_dict()
+                                          source=source, promising=promising,
+                                          report=report).as_dict()
 
         answer, _ = _run(self.engine, idempotency, work)
         return PublishResult(**answer)
@@ -156,6 +176,13 @@ class Ledger:
                            else orders.get_plan(conn).id)
             return orders.list_orders(conn, plan_id, filters or OrderFilter(), cursor=cursor,
                                       limit=limit)
+
+    def plan_report(self, plan_id: int | None = None) -> dict:
+        """The report of plan version ``plan_id`` (default: the current one) for the planner's
+        web page (:mod:`ledger.report`). Raises :class:`NotFoundError` when there is no such
+        version, or it was published without its plan and network (orders only)."""
+        with db.reading(self.engine) as conn:
+            return report.load(conn, plan_id)
 
     def iter_orders(self, plan_id: int | None = None, filters: OrderFilter | None = None
                     ) -> Iterator[Order]:

@@ -99,10 +99,13 @@ def promising_data(plan, net) -> PromisingData:
                         "component": bom["component"].astype(str),
                         "quantity": _num(bom["quantity"])})
     return PromisingData(lanes.reset_index(drop=True), routings, bom,
-                         _available_hours(plan, net))
+                         available_hours(plan, net))
 
 
-def _available_hours(plan, net) -> pd.DataFrame:
+def available_hours(plan, net) -> pd.DataFrame:
+    """Hours of each plant's resource per bucket (:data:`CAPACITY_COLUMNS`): the plan's
+    ``capacity`` table (kind ``resource``) when it has one, else ``resources.csv`` x
+    ``capacity_changes`` (``plan`` may then be None)."""
     cal = net.calendar
     table = None
     if isinstance(plan, (str, Path)):

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ledger import ctp
+from ledger import report as plan_report
 from ledger.moves import ITEMS, LOCATIONS
 from ledger.orders import ORDERS, STATE, VERSIONS, _lock_state
 from ledger.planned import ORDER_COLUMNS
@@ -52,13 +53,15 @@ class PublishResult:
 
 def publish_orders(conn: Connection, orders: pd.DataFrame, content_hash: str, *,
                    name: str = "", network: str = "", source: str = "",
-                   promising: ctp.PromisingData | None = None) -> PublishResult:
+                   promising: ctp.PromisingData | None = None,
+                   report: dict | None = None) -> PublishResult:
     """Write ``orders`` (:data:`ledger.planned.ORDER_COLUMNS`) as a new current plan version,
     inside the caller's transaction. Products and sites must be in the master data.
 
     ``promising`` (lanes, routings, bills of material, resource hours) is stored with the
     version for order promising; without it the previous version's is carried over
-    (:func:`ledger.ctp.store`)."""
+    (:func:`ledger.ctp.store`). ``report`` (:func:`ledger.report.plan_report`) is stored with
+    the version for the web page; without it the version has none."""
     current = _lock_state(conn, exclusive=True)
     if current is not None:
         cur = conn.execute(sa.select(VERSIONS.c.content_hash, VERSIONS.c.order_count,
@@ -91,6 +94,8 @@ def publish_orders(conn: Connection, orders: pd.DataFrame, content_hash: str, *,
         rows = pd.concat([keep[_INSERT_COLUMNS], rows[_INSERT_COLUMNS]], ignore_index=True)
     _bulk_insert(conn, rows[_INSERT_COLUMNS])
     ctp.store(conn, plan_id, promising, rows, current)
+    if report is not None:
+        plan_report.store(conn, plan_id, report)
     conn.execute(STATE.update().where(STATE.c.id == 1).values(current_plan_id=plan_id))
     return PublishResult(plan_id, total, len(carried), True, content_hash, current)
 

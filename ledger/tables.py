@@ -3,7 +3,8 @@
 
 Master data: :class:`Item` (a product), :class:`Location` (a site), :class:`Account` (chart of
 accounts). Plans: :class:`PlanVersion`, :class:`PlannedOrder` (keyed by version and a stable order
-``number`` that a firm order keeps across versions), :class:`OrderEvent`. Actuals:
+``number`` that a firm order keeps across versions), :class:`OrderEvent`, :class:`PlanReport`
+(what the planner's web page shows of a version). Actuals:
 :class:`StockMove`, :class:`JournalEntry`, :class:`JournalLine`. Service: :class:`LedgerState`
 (the current plan pointer and the order-number counter), :class:`ApiKey`,
 :class:`IdempotencyRecord`.
@@ -370,6 +371,19 @@ class PromiseReservation(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     __table_args__ = (sa.Index("ix_promise_reservations_item", "item", "kind"),)
+
+
+# ------------------------------------------------------------------ plan reports (0003)
+
+class PlanReport(Base):
+    """What the planner's web page shows of a plan version (:func:`ledger.report.plan_report`,
+    as JSON), stored when the plan was published with its network."""
+
+    __tablename__ = "plan_reports"
+    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id"),
+                                                 primary_key=True)
+    body: Mapped[str] = mapped_column(sa.Text)  # JSON
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 #: finds the moves posted against planned orders (what was received, shipped or issued) per

@@ -1,5 +1,6 @@
-"""``/v1/plans`` (versions, the current one, their orders as JSON pages or CSV, publishing) and
-``/v1/orders/{number}`` (an order of the current plan and its status)."""
+"""``/v1/plans`` (versions, the current one, their orders as JSON pages or CSV, their reports
+for the web page, publishing) and ``/v1/orders/{number}`` (an order of the current plan and its
+status)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
@@ -42,6 +43,30 @@ def list_plans(led: LedgerDep, _: Reader,
 def get_plan(led: LedgerDep, _: Reader, plan_ref: PlanRef):
     """A plan version, or the current one (404 before the first publish)."""
     return Plan.model_validate(led.plan(_plan_id(plan_ref)), from_attributes=True)
+
+
+@router.get("/plans/{plan_ref}/report", response_model=dict[str, Any])
+def get_plan_report(led: LedgerDep, _: Reader, plan_ref: PlanRef):
+    """What the planner's web page shows of a plan version (404 when it was published without
+    its plan and network, e.g. orders only, or before the first publish). One JSON object:
+
+    - ``plan_version_id``, ``name``, ``network``, ``currency``, ``bucket`` (week or day),
+      ``dates``: the start date of each period (index = period);
+    - ``status``, ``objective``, ``gap`` (null if unknown), ``costs``: cost by category;
+    - ``sites``: ``id``, ``kind``, ``name``, ``lat``, ``lon``, ``region``, ``status``;
+    - ``lanes``: one per origin, destination and ``mode`` with ``cost_per_unit``,
+      ``lead_time_days`` and ``flow`` (units the plan ships on it over the horizon);
+    - ``site_tables``: per site ``capacity`` (``item``, ``per_period``, ``unit``; null =
+      unlimited), ``inventory`` (``product``, ``on_hand``, ``safety_stock``), ``demand``
+      (customers: ``product``, ``total``, ``per_period``);
+    - ``production``: per plant ``quantity``, ``used_hours``, ``available_hours`` per period;
+    - ``inventory``: per DC the end-of-period stock per period, all products;
+    - ``bottlenecks``: up to 15 capacities (``kind``, ``site``, ``item``, ``period``,
+      ``date``, ``used``, ``available``, ``utilisation``, ``shadow_price``) by shadow price,
+      or for a plan without duals (a MILP) those used to 98% or more, ``shadow_price`` null.
+
+    See :mod:`ledger.report`."""
+    return led.plan_report(_plan_id(plan_ref))
 
 
 @router.get("/plans/{plan_ref}/orders", response_model=OrderPage,

@@ -18,6 +18,8 @@ ROUTES = [
     ("GET", "/v1/plans/1", None, {"erp", "planner"}),
     ("GET", "/v1/plans/1/orders", None, {"erp", "planner"}),
     ("GET", "/v1/plans/current/orders", None, {"erp", "planner"}),
+    ("GET", "/v1/plans/current/report", None, {"erp", "planner"}),
+    ("GET", "/v1/plans/1/report", None, {"erp", "planner"}),
     ("POST", "/v1/plans", PLAN, {"planner"}),
     ("GET", "/v1/orders/1", None, {"erp", "planner"}),
     ("POST", "/v1/orders/1/status", {"status": "firm"}, {"erp", "planner"}),
@@ -144,6 +146,7 @@ def test_unknown_things_are_404_problems(client, keys):
     h = auth(keys["admin"])
     assert_problem(client.get("/v1/plans/current", headers=h), 404)
     assert_problem(client.get("/v1/plans/7/orders", headers=h), 404)
+    assert_problem(client.get("/v1/plans/current/report", headers=h), 404)
     assert_problem(client.get("/v1/stock-moves/7", headers=h), 404)
     assert_problem(client.post("/v1/stock-moves/7/reverse", headers=h), 404)
     assert_problem(client.get("/v1/nowhere", headers=h), 404)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -9,6 +12,7 @@ from alembic.migration import MigrationContext
 
 from ledger import Ledger, SchemaError, db
 from ledger.tables import APPEND_ONLY, NO_DELETE, Base
+from models import NotFoundError
 
 
 def test_upgrade_creates_head_and_is_idempotent(database_url):
@@ -104,3 +108,27 @@ def test_master_data_is_never_deleted(tiny_led, table):
         conn.exec_driver_sql(f"DELETE FROM {table}")
     with tiny_led.engine.begin() as conn:  # updates are how a sync changes it
         conn.exec_driver_sql(f"UPDATE {table} SET name = 'x'")
+
+
+def test_upgrade_from_0002_adds_plan_reports(database_url, tiny):
+    """A ledger with versions published before plan reports existed migrates to head: the old
+    versions have none (404 with what to do), the next publish with a network stores one."""
+    engine = db.connect(database_url)
+    try:
+        db.upgrade(engine, "0002")
+        assert "plan_reports" not in sa.inspect(engine).get_table_names()
+        led = Ledger(engine, check=False)
+        led.sync(tiny)
+        led.publish_orders(pd.DataFrame([{
+            "type": "transfer", "product": "FG1", "from_site": "PLANT1", "to_site": "DC1",
+            "quantity": 5.0, "release_date": "2027-01-04", "due_date": "2027-01-11"}]))
+        assert db.upgrade(engine) == db.head_revision()
+        led = Ledger(engine)
+        assert "plan_reports" in sa.inspect(engine).get_table_names()
+        with pytest.raises(NotFoundError, match="plan version 1 was published without"):
+            led.plan_report()
+        led.publish(Path(__file__).parents[1] / "data" / "tiny_plan", network=tiny)
+        assert led.plan_report()["plan_version_id"] == 2
+        assert led.plan_report()["network"] == "tiny"
+    finally:
+        engine.dispose()
