@@ -5,7 +5,9 @@ defaults (a local process pool, HiGHS, a SQLite ledger).
 2. fit the demand model on its CRM data (order history and pipeline);
 3. run four scenarios side by side, each plan -> simulation: the baseline and three bundled
    what-ifs (a demand surge in the East, a three-week outage of PLANT2, opening the candidate
-   DC_MOUNTAIN), all with the same seed, so their differences are paired;
+   DC_MOUNTAIN), all with the same seed, so their differences are paired; record them as done
+   scenario jobs, so that ``chainlab serve --database-url sqlite:///OUT/ledger.db`` lists
+   and compares them (``GET /v1/scenarios``);
 4. compare them (KPIs with deltas and intervals of the differences, plan changes) and write the
    HTML report;
 5. choose the plan to publish: of the two decisions (keep the network, or open DC_MOUNTAIN),
@@ -15,7 +17,9 @@ defaults (a local process pool, HiGHS, a SQLite ledger).
    has ATP; skipped otherwise).
 
 Everything goes to ``--out`` (default ``./chainlab-out``): ``network/``, ``runs/`` (one folder
-per scenario), ``report.html``, ``ledger.db``.
+per scenario), ``scenarios/`` (their jobs, where the API looks beside ``ledger.db``),
+``report.html``, ``ledger.db``. Run again into the same folder, the demo adds new run folders
+and its jobs point at them (its earlier jobs are replaced, not added to).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
     from scenarios import EXAMPLES, spec
     from scenarios.compare import compare
     from scenarios.executor import open_pool
+    from scenarios.jobs import record_runs
     from scenarios.report import write_report
     from scenarios.run import InputCache, RunOptions, run
 
@@ -98,6 +103,8 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
     by_name = {r.scenario: r for r in runs}
     base = by_name["baseline"]
     result["runs"] = [r.as_dict() for r in runs]
+    jobs = record_runs(out_dir / "scenarios", runs, source="chainlab demo")
+    result["jobs"] = {"dir": str(out_dir / "scenarios"), "ids": [j.id for j in jobs]}
     if not as_json:
         _print_baseline(base, out)
 
@@ -154,7 +161,9 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
         result["atp"] = _atp(led, chosen_net, say, out, as_json)
     result["seconds"] = round(time.perf_counter() - t0, 1)
     say(f"\n[bold green]done[/] in {result['seconds']:.0f} s; everything is in {out_dir}: "
-        f"report.html (open it in a browser), runs/, ledger.db, network/", highlight=False)
+        f"report.html (open it in a browser), runs/, scenarios/, ledger.db, network/; "
+        f"`chainlab serve --database-url {url}` serves the ledger and these scenario runs",
+        highlight=False)
     return result
 
 

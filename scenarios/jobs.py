@@ -11,10 +11,14 @@ unfinished jobs ("stopped before it finished"); a manager that dies (a crash, ``
 cannot, so whoever reads a job that is not finished checks its owner: when the owner process
 is gone (same host) or its heartbeat is older than ``stale_after`` seconds, the job is failed
 then ("cut off by a restart"), never left running forever.
+
+Runs made elsewhere (``chainlab demo``) become done jobs with :func:`record_runs`, and the runs
+of done jobs are compared with :func:`compare_jobs` (``JobManager.compare``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -23,18 +27,22 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models.errors import ChainlabError, NotFoundError
+from models.errors import ChainlabError, Issue, NotFoundError, ValidationError
 from scenarios import spec
 from scenarios.executor import Pool
 from scenarios.run import Event, InputCache, RunOptions, ScenariosFailed, check, run
 from scenarios.spec import Scenario
 from scenarios.store import now
+
+if TYPE_CHECKING:
+    from scenarios.compare import Comparison
 
 JOB_FILE = "job.json"
 
@@ -54,6 +62,11 @@ class IdempotencyConflict(ChainlabError, ValueError):
     """An Idempotency-Key reused with another body."""
 
 
+class NoResults(ChainlabError, RuntimeError):
+    """A job's results were asked for, but it has none (yet): it is queued or running, it
+    failed, or its run folder is gone."""
+
+
 @dataclass
 class Job:
     """The state of one job, as stored in ``job.json``."""
@@ -71,6 +84,7 @@ class Job:
     result: dict | None = None
     #: the scenario as submitted (paths absolute)
     request: dict = field(default_factory=dict)
+    #: who runs it: host, pid, manager instance, heartbeat; ``source`` for recorded runs
     owner: dict = field(default_factory=dict)
 
     def public(self) -> dict:
@@ -147,6 +161,10 @@ class JobManager:
                 continue
         return sorted(out, key=lambda j: (j.submitted_at, j.id), reverse=True)
 
+    def compare(self, ids: Sequence[str], baseline: str | None = None) -> Comparison:
+        """:func:`compare_jobs` of the jobs ``ids`` (NotFoundError for an unknown one)."""
+        return compare_jobs([self.get(i) for i in ids], baseline)
+
     def _check_owner(self, job: Job) -> Job:
         if job.status.finished or job.owner.get("instance") == self.owner["instance"]:
             return job
@@ -174,12 +192,7 @@ class JobManager:
     # ------------------------------------------------------------ writing
 
     def _write(self, job: Job) -> None:
-        p = self.root / job.id / JOB_FILE
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{JOB_FILE}.{uuid.uuid4().hex[:8]}")
-        tmp.write_text(json.dumps(asdict(job) | {"status": job.status.value}, indent=2,
-                                  default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, p)
+        write_job(self.root, job)
 
     def _save(self, job: Job) -> None:
         with self._lock:
@@ -200,8 +213,8 @@ class JobManager:
                 found = self._idempotent(idempotency, request)
                 if found is not None:
                     return found, False
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-            job = Job(id=f"{stamp}-{uuid.uuid4().hex[:8]}", scenario=sc.name,
+            job = Job(id=f"{_stamp(dt.datetime.now(dt.UTC))}-{uuid.uuid4().hex[:8]}",
+                      scenario=sc.name,
                       status=JobStatus.QUEUED, submitted_at=now(), request=request,
                       progress={"phase": "queued"})
             self._active[job.id] = job
@@ -310,6 +323,137 @@ class JobManager:
                 job.finished_at = now()
                 self._save(job)
             self._active.clear()
+
+
+def write_job(root, job: Job) -> None:
+    """Write ``ROOT/<id>/job.json`` atomically (a reader never sees half of it)."""
+    p = Path(root) / job.id / JOB_FILE
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{JOB_FILE}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps(asdict(job) | {"status": job.status.value}, indent=2,
+                              default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, p)
+
+
+def _stamp(t: dt.datetime) -> str:
+    """The head of a job id: its submission time (UTC), so that ids sort as submitted."""
+    return t.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def record_runs(root, runs: Sequence, requests: Sequence[dict] | None = None, *,
+                source: str | None = None) -> list[Job]:
+    """Done jobs under ``root`` for runs already made (:class:`scenarios.run.ScenarioRun`, as
+    :func:`scenarios.run.run` returns them), so that the API lists and compares them; returns
+    the jobs, in the order of ``runs``.
+
+    Each job is what :class:`JobManager` writes for a finished job: ``result`` is
+    ``run.as_dict()``, ``request`` the scenario as run (``requests[i]`` when given, else the
+    run folder's ``scenario.yaml``). The runs stay where they are; the jobs point at them.
+    Job ids are ``<start of the earliest run>-<position><hash of the run folder>``: they sort
+    in the order given, after the jobs submitted before, and recording the same runs again
+    writes the same jobs. ``source`` (e.g. "chainlab demo") marks the jobs; the jobs that an
+    earlier call with the same ``source`` recorded in ``root`` are removed, so that a run made
+    again replaces its job rather than adding one.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    runs = list(runs)
+    if requests is not None and len(requests) != len(runs):
+        raise ValueError(f"requests(={len(requests)}) must be one per run ({len(runs)})")
+    starts = [r.manifest.get("started_at") or now() for r in runs]
+    submitted = min(starts, default=now())
+    stamp = _stamp(dt.datetime.fromisoformat(submitted))
+    width = max(2, len(str(len(runs) - 1)))
+    owner = {"host": socket.gethostname(), "pid": os.getpid(),
+             "instance": f"recorded-{uuid.uuid4().hex}", "heartbeat": time.time(),
+             "source": source}
+    jobs = []
+    for i, (r, started) in enumerate(zip(runs, starts)):
+        path = Path(r.path).resolve()
+        h = hashlib.sha256(str(path).encode()).hexdigest()[:6]
+        req = (requests[i] if requests is not None
+               else spec.dump(spec.load(path / "scenario.yaml")))
+        result = r.as_dict()
+        n = result["replications"]
+        job = Job(id=f"{stamp}-{i:0{width}d}{h}", scenario=r.scenario, status=JobStatus.DONE,
+                  submitted_at=submitted, started_at=started,
+                  finished_at=r.manifest.get("finished_at") or now(),
+                  progress={"phase": "done", "done": n, "total": n}, result=result,
+                  request=req, owner=owner)
+        write_job(root, job)
+        jobs.append(job)
+    if source is not None:
+        keep = {j.id for j in jobs}
+        for p in root.glob(f"*/{JOB_FILE}"):
+            if p.parent.name in keep:
+                continue
+            try:
+                earlier = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if (earlier.get("owner") or {}).get("source") == source:
+                p.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    p.parent.rmdir()  # only when empty: never a run made by a manager
+    return jobs
+
+
+def compare_jobs(jobs: Sequence[Job], baseline: str | None = None,
+                 confidence: float = 0.95) -> Comparison:
+    """:func:`scenarios.compare.compare` of the runs of done jobs, in the order given.
+
+    The first job is the baseline unless ``baseline`` names another: a job id, or a scenario
+    name as the comparison shows it. Jobs that ran scenarios of the same name are told apart
+    as ``<scenario>@<last part of the job id>`` (``surge@3f2a9c1b``), so two runs of one
+    scenario (another seed, an edited file) can be compared. A job given twice is a
+    ValidationError; one that is not done (or whose run folder is gone), :class:`NoResults`.
+    """
+    from scenarios.compare import compare
+    from scenarios.store import RunError, StoredRun, open_run
+
+    if not jobs:
+        raise ValidationError([Issue("request", "give at least one job to compare")])
+    ids = [j.id for j in jobs]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValidationError([Issue("request", f"job {twice[0]} is given twice; give each "
+                                                f"job once")])
+    for j in jobs:
+        if j.status is JobStatus.FAILED:
+            raise NoResults(f"job {j.id} ({j.scenario}) failed, so it has no results to "
+                            f"compare: {j.error}")
+        if j.status is not JobStatus.DONE or not j.result:
+            raise NoResults(f"job {j.id} is {j.status.value}; compare it when it is done")
+    names = _labels(jobs)
+    runs = []
+    for j, name in zip(jobs, names):
+        try:
+            stored = open_run(j.result["dir"])
+        except RunError as e:
+            raise NoResults(f"job {j.id} ({j.scenario}): its run can no longer be read ({e})"
+                            ) from None
+        runs.append(StoredRun(stored.path, stored.manifest | {"scenario": name}))
+    if baseline is None:
+        base = names[0]
+    elif baseline in ids:
+        base = names[ids.index(baseline)]
+    elif baseline in names:
+        base = baseline
+    else:
+        same = [n for j, n in zip(jobs, names) if j.scenario == baseline]
+        hint = (f"it names {len(same)} runs here; give one of {', '.join(same)} or its job id"
+                if same else f"give one of {', '.join(names)} or a job id")
+        raise ValidationError([Issue("request", f"baseline {baseline!r} is not one of the "
+                                                f"jobs compared: {hint}", column="baseline")])
+    return compare(runs, baseline=base, confidence=confidence)
+
+
+def _labels(jobs: Sequence[Job]) -> list[str]:
+    """Scenario names, with ``@<id suffix>`` (else ``@<id>``) where they repeat."""
+    names = [j.scenario for j in jobs]
+    out = [n if names.count(n) == 1 else f"{n}@{j.id.rsplit('-', 1)[-1]}"
+           for j, n in zip(jobs, names)]
+    return [o if out.count(o) == 1 else f"{j.scenario}@{j.id}" for j, o in zip(jobs, out)]
 
 
 def _digest(request: dict) -> str:

@@ -7,6 +7,7 @@ copy of the base, and solve / simulate options. Each override has exactly one ke
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -202,6 +203,109 @@ def load(path) -> Scenario:
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise ValidationError([Issue(path.name, f"is not valid YAML: {e}")]) from None
     return parse(data, path)
+
+
+class _AliasRefused(yaml.composer.ComposerError):
+    pass
+
+
+class _RequestLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` without aliases: a few lines of ``*name`` can expand to gigabytes,
+    and a scenario has no use for them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(None, None, "aliases (*name) are not accepted here; write the "
+                                            "value out", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def read_yaml(text: str, where: str = "request") -> dict:
+    """The mapping of a scenario file's text received from outside (an HTTP body), for
+    :func:`parse`; raises ValidationError naming the line and what to fix when the text is not
+    YAML, uses aliases, or is not a mapping."""
+    loader = _RequestLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        raise ValidationError([Issue(where, _yaml_problem(e))]) from None
+    except yaml.YAMLError as e:
+        raise ValidationError([Issue(where, f"is not valid YAML: {e}")]) from None
+    except RecursionError:
+        raise ValidationError([Issue(where, "is nested too deeply for a scenario")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        line = node.start_mark.line + 1 if node is not None else 1
+        got = "empty" if data is None else f"a {type(data).__name__}"
+        raise ValidationError([Issue(where, f"line {line}: a scenario is a mapping (name: ..., "
+                                            f"base: ..., overrides: [...]) but this is {got}; "
+                                            f"write one 'key: value' per line as in "
+                                            f"CONTRACTS §6")])
+    return data
+
+
+def _yaml_problem(e: yaml.MarkedYAMLError) -> str:
+    """Where a YAML error is (line, column, counted from 1), what it is and what to do."""
+    def at(mark) -> str:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+
+    mark = e.problem_mark or e.context_mark
+    what = e.problem or e.context or "not valid YAML"
+    if e.context and e.problem:
+        what += f" ({e.context}" + (f" at {at(e.context_mark)})" if e.context_mark else ")")
+    if isinstance(e, _AliasRefused):
+        return f"{at(mark)}: {what}"
+    fix = ("fix the YAML there (indentation, a ': ' after each key, closing brackets, quotes "
+           "around text holding ': ' or ' #')")
+    return f"{at(mark)}: {what}; {fix}" if mark else f"is not valid YAML: {what}; {fix}"
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario file of a folder: its ``text``, and its ``name`` and ``description`` when it
+    parses (else ``name`` None and ``error`` saying why)."""
+
+    file: str
+    name: str | None
+    description: str | None
+    text: str
+    error: str | None = None
+
+
+#: largest scenario file :func:`list_files` reads; a scenario is a few lines
+MAX_FILE_BYTES = 1 << 20
+
+
+def list_files(root) -> list[ScenarioFile]:
+    """The ``*.yaml`` / ``*.yml`` files directly in ``root`` (hidden ones left out), by file
+    name, each parsed (paths relative to ``root``; not run, not checked against its network);
+    none when ``root`` is not a folder."""
+    out: list[ScenarioFile] = []
+    if not Path(root).is_dir():
+        return out
+    paths = [p for p in Path(root).iterdir() if p.is_file() and not p.name.startswith(".")
+             and p.suffix.lower() in (".yaml", ".yml")]
+    for p in sorted(paths, key=lambda p: p.name):
+        if p.stat().st_size > MAX_FILE_BYTES:
+            out.append(ScenarioFile(p.name, None, None, "", f"larger than "
+                                                            f"{MAX_FILE_BYTES} bytes; not read"))
+            continue
+        raw = p.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            out.append(ScenarioFile(p.name, None, None, raw.decode("utf-8", "replace"),
+                                    f"not UTF-8 text (byte {e.start}); save it as UTF-8"))
+            continue
+        try:
+            sc = load(p)
+        except ValidationError as e:
+            out.append(ScenarioFile(p.name, None, None, text, str(e)))
+            continue
+        out.append(ScenarioFile(p.name, sc.name, sc.description, text))
+    return out
 
 
 def dump(sc: Scenario) -> dict[str, Any]:

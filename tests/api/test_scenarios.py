@@ -261,3 +261,242 @@ def test_an_unknown_backend_is_422(served):
     c, keys, _ = served
     r = c.post("/v1/scenarios", json=BODY | {"solve": {"backend": "nope"}}, headers=auth(keys))
     assert r.status_code == 422 and "solve.backend" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------- what the web page uses
+
+
+def test_the_scenario_files_of_the_root(tmp_path):
+    """The bundled examples by default: every file, parsed, with its text as it is."""
+    from api.main import create_app
+    from api.routes.scenarios import ScenarioSettings
+    from api.settings import Settings
+    from scenarios import EXAMPLES
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}"))
+    app.state.scenario_settings = ScenarioSettings(scenario_dir=tmp_path / "jobs")
+    keys = {r: app.state.ledger.create_key(r)[0] for r in ("planner", "sales")}
+    with client_of(app) as c:
+        r = c.get("/v1/scenarios/files", headers=auth(keys))
+        assert c.get("/v1/scenarios/files", headers=auth(keys, "sales")).status_code == 403
+    app.state.ledger.engine.dispose()
+    assert r.status_code == 200, r.text
+    files = r.json()
+    assert len(files) == 8
+    assert [f["file"] for f in files] == sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    by_name = {f["name"]: f for f in files}
+    assert by_name["baseline"]["file"] == "baseline.yaml"
+    assert by_name["surge-east"]["description"] == "East demand +30 % from March to May"
+    assert all(f["error"] is None for f in files)
+    for f in files:
+        assert f["text"] == (EXAMPLES / f["file"]).read_text(encoding="utf-8")
+
+
+def test_a_scenario_file_that_does_not_parse_is_listed_with_its_error(served, tmp_path):
+    from api.routes.scenarios import ScenarioSettings
+
+    c, keys, app = served
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "ok.yml").write_text("name: ok\nbase: tiny\n")
+    (root / "broken.yaml").write_text("name: broken\nbase: tiny\noverrides:\n  - demand: {scale\n")
+    (root / "unknown.yaml").write_text("name: x\nbase: tiny\noverrides: [{explode: {}}]\n")
+    (root / ".hidden.yaml").write_text("name: hidden\nbase: tiny\n")
+    (root / "notes.txt").write_text("not a scenario")
+    (root / "sub").mkdir()
+    (root / "sub" / "deeper.yaml").write_text("name: deeper\nbase: tiny\n")
+    app.state.scenario_settings = ScenarioSettings(scenario_dir=tmp_path / "jobs",
+                                                   scenario_root=root)
+    files = c.get("/v1/scenarios/files", headers=auth(keys)).json()
+    assert [(f["file"], f["name"]) for f in files] == [
+        ("broken.yaml", None), ("ok.yml", "ok"), ("unknown.yaml", None)]
+    assert "not valid YAML" in files[0]["error"] and "line 4" in files[0]["error"]
+    assert "explode" in files[2]["error"]
+    assert files[0]["text"].startswith("name: broken\n") and files[1]["error"] is None
+
+
+YAML = """\
+# a scenario file, as a planner writes it
+name: surge
+base: tiny
+description: demand +20 % from the second week
+overrides:
+  - demand: {scale: 1.2, from: 2027-01-11}
+simulate: {replications: 4, seed: 1}
+"""
+
+
+def test_a_scenario_file_sent_as_yaml_runs(served):
+    c, keys, _ = served
+    h = auth(keys) | {"Content-Type": "application/yaml", "Idempotency-Key": "y-1"}
+    r = c.post("/v1/scenarios", content=YAML, headers=h)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert r.headers["location"] == f"/v1/scenarios/{job['id']}" and job["scenario"] == "surge"
+    done = wait(c, keys, job["id"])
+    assert done["status"] == "done", done
+    assert done["result"]["replications"] == 4 and done["result"]["seed"] == 1
+    ran = (Path(done["result"]["dir"]) / "scenario.yaml").read_text()
+    assert "2027-01-11" in ran and str(DATA / "tiny") in ran
+    # the same Idempotency-Key: the first job, whichever form and YAML media type says it
+    for media in ("text/yaml", "application/x-yaml; charset=utf-8"):
+        again = c.post("/v1/scenarios", content=YAML,
+                       headers=h | {"Content-Type": media})
+        assert (again.status_code, again.json()["id"]) == (200, job["id"]), again.text
+    same = {"name": "surge", "base": "tiny", "description": "demand +20 % from the second week",
+            "overrides": [{"demand": {"scale": 1.2, "from": "2027-01-11"}}],
+            "simulate": {"replications": 4, "seed": 1}}
+    as_json = c.post("/v1/scenarios", json=same, headers=auth(keys) | {"Idempotency-Key": "y-1"})
+    assert (as_json.status_code, as_json.json()["id"]) == (200, job["id"])
+    other = c.post("/v1/scenarios", content=YAML.replace("1.2", "1.3"), headers=h)
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"]
+
+
+@pytest.mark.parametrize("text,says", [
+    ("name: x\nbase: tiny\noverrides:\n  - demand: {scale: 1.2\n",
+     ["line 5", "while parsing a flow mapping at line 4", "fix the YAML"]),
+    ("name: x\n  base: tiny\n", ["line 2, column 7", "mapping values are not allowed"]),
+    ("- name: x\n- base: tiny\n", ["line 1", "a scenario is a mapping", "a list"]),
+    ("just words\n", ["line 1", "a scenario is a mapping", "a str"]),
+    ("", ["a scenario is a mapping", "empty"]),
+    ("name: x\nbase: tiny\nsimulate: &s {replications: 2}\nsolve: *s\n",
+     ["line 4", "aliases"]),
+    ("name: x\nbase: ../../etc\n", ["base '../../etc' must name a folder"]),
+    ("name: x\nbase: tiny\noverrides:\n  - site_outage: {site: NOPE}\n", ["override 1", "NOPE"]),
+    ("name: x\nbase: tiny\nsimulate: {replications: 1000000}\n", ["simulate.replications"]),
+    ("name: x\nbase: tiny\nextra: 1\n", ["extra"]),
+])
+def test_a_bad_scenario_file_is_422_naming_the_line(served, text, says):
+    c, keys, _ = served
+    r = c.post("/v1/scenarios", content=text,
+               headers=auth(keys) | {"Content-Type": "application/yaml"})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    for s in says:
+        assert s in r.json()["detail"], (s, r.json()["detail"])
+    assert c.get("/v1/scenarios", headers=auth(keys)).json() == []
+
+
+def test_the_key_is_checked_before_the_yaml_is_read(served):
+    c, keys, _ = served
+    bad = "name: [\n"
+    assert c.post("/v1/scenarios", content=bad,
+                  headers={"Content-Type": "text/yaml"}).status_code == 401
+    assert c.post("/v1/scenarios", content=bad, headers=auth(keys, "sales") | {
+        "Content-Type": "text/yaml"}).status_code == 403
+    r = c.post("/v1/scenarios", content=b"name: \xff\n",
+               headers=auth(keys) | {"Content-Type": "application/yaml"})
+    assert r.status_code == 422 and "UTF-8" in r.json()["detail"]
+
+
+def test_the_openapi_document_shows_both_forms(served):
+    c, _, _ = served
+    body = c.get("/openapi.json").json()["paths"]["/v1/scenarios"]["post"]["requestBody"]
+    assert {"application/json", "application/yaml", "text/yaml"} <= set(body["content"])
+
+
+def done_jobs(c, keys, *bodies) -> list[str]:
+    ids = []
+    for b in bodies:
+        r = c.post("/v1/scenarios", json=b, headers=auth(keys))
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["id"])
+    for i in ids:
+        assert wait(c, keys, i)["status"] == "done"
+    return ids
+
+
+BASE = {"name": "baseline", "base": "tiny", "simulate": {"replications": 4, "seed": 1}}
+
+
+def test_comparing_done_jobs(served):
+    c, keys, _ = served
+    base, surge = done_jobs(c, keys, BASE, BODY)
+    r = c.get("/v1/scenarios/compare", params={"id": [base, surge]}, headers=auth(keys))
+    assert r.status_code == 200, r.text
+    cmp = r.json()
+    assert cmp["baseline"] == "baseline" and cmp["scenarios"] == ["baseline", "surge"]
+    assert cmp["paired"] is True  # same seed and replications
+    rows = {(x["scenario"], x["kpi"]): x for x in cmp["rows"]}
+    demand = rows[("surge", "demand")]
+    assert {"kpi", "value", "delta", "ci_low", "ci_high"} <= set(demand)
+    assert demand["delta"] > 0 and demand["ci_low"] <= demand["delta"] <= demand["ci_high"]
+    assert rows[("baseline", "total_cost")]["delta"] == 0
+    assert cmp["runs"]["surge"] == wait(c, keys, surge)["result"]["dir"]
+    # in the order given; the baseline by job id or by name
+    r = c.get("/v1/scenarios/compare", params={"id": [surge, base]}, headers=auth(keys))
+    assert r.json()["scenarios"] == ["surge", "baseline"] and r.json()["baseline"] == "surge"
+    for b in (base, "baseline"):
+        r = c.get("/v1/scenarios/compare", params={"id": [surge, base], "baseline": b},
+                  headers=auth(keys))
+        assert r.json()["baseline"] == "baseline", r.text
+    # the HTML report of the same comparison
+    r = c.get("/v1/scenarios/compare/report", params={"id": [base, surge]}, headers=auth(keys))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "<svg" in r.text and "surge" in r.text
+    # one job alone is its own baseline
+    r = c.get("/v1/scenarios/compare", params={"id": [surge]}, headers=auth(keys))
+    assert r.status_code == 200 and r.json()["scenarios"] == ["surge"]
+
+
+def test_comparing_two_runs_of_one_scenario_tells_them_apart(served):
+    c, keys, _ = served
+    a, b = done_jobs(c, keys, BODY, BODY | {"simulate": {"replications": 4, "seed": 2}})
+    r = c.get("/v1/scenarios/compare", params={"id": [a, b]}, headers=auth(keys))
+    assert r.status_code == 200, r.text
+    names = [f"surge@{a.rsplit('-', 1)[1]}", f"surge@{b.rsplit('-', 1)[1]}"]
+    assert r.json()["scenarios"] == names and r.json()["baseline"] == names[0]
+    assert r.json()["paired"] is False  # other seeds
+    r = c.get("/v1/scenarios/compare", params={"id": [a, b], "baseline": "surge"},
+              headers=auth(keys))
+    assert r.status_code == 422 and names[1] in r.json()["detail"]
+    r = c.get("/v1/scenarios/compare", params={"id": [a, b], "baseline": names[1]},
+              headers=auth(keys))
+    assert r.json()["baseline"] == names[1]
+
+
+def running_job(root: Path, job_id: str, status: str = "running", error=None) -> None:
+    """job.json of a job this process is running (as far as anyone can tell)."""
+    d = root / job_id
+    d.mkdir(parents=True)
+    (d / "job.json").write_text(json.dumps({
+        "id": job_id, "scenario": "slow", "status": status,
+        "submitted_at": "2027-01-01T00:00:00+00:00", "started_at": "2027-01-01T00:00:01+00:00",
+        "finished_at": None, "progress": {"phase": "simulate", "done": 3, "total": 50},
+        "error": error, "result": None, "request": {},
+        "owner": {"host": socket.gethostname(), "pid": os.getpid(), "instance": "other",
+                  "heartbeat": time.time()}}))
+
+
+def test_what_cannot_be_compared(served, tmp_path):
+    c, keys, _ = served
+    (done,) = done_jobs(c, keys, BODY)
+    running_job(tmp_path / "jobs", "20270101T000000-aaaaaaaa")
+    running_job(tmp_path / "jobs", "20270101T000000-bbbbbbbb", "failed", "no plan: infeasible")
+
+    def get(path, **params):
+        r = c.get(path, params=params, headers=auth(keys))
+        if r.status_code >= 400:
+            assert r.headers["content-type"].startswith("application/problem+json"), r.text
+        return r
+
+    for path in ("/v1/scenarios/compare", "/v1/scenarios/compare/report"):
+        r = get(path, id=[done, "20270101T000000-aaaaaaaa"])
+        assert r.status_code == 409
+        assert r.json()["detail"] == ("job 20270101T000000-aaaaaaaa is running; compare it "
+                                      "when it is done")
+        r = get(path, id=[done, "20270101T000000-bbbbbbbb"])
+        assert r.status_code == 409 and "failed" in r.json()["detail"]
+        assert "infeasible" in r.json()["detail"]
+        r = get(path, id=[done, "20270101T000000-cccccccc"])
+        assert r.status_code == 404 and "20270101T000000-cccccccc" in r.json()["detail"]
+        assert get(path).status_code == 422                      # no id
+        assert get(path, id=["no/such"]).status_code == 422      # not a job id
+        r = get(path, id=[done, done])
+        assert r.status_code == 422 and "twice" in r.json()["detail"]
+        r = get(path, id=[done], baseline="nope")
+        assert r.status_code == 422 and "surge" in r.json()["detail"]
+    # the paths are not taken for job ids
+    assert get("/v1/scenarios/files").status_code == 200
+    assert c.get("/v1/scenarios/compare", params={"id": done},
+                 headers=auth(keys, "sales")).status_code == 403

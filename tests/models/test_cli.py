@@ -70,6 +70,43 @@ def test_demo_json(tmp_path):
     assert r.exit_code == 0, r.output
     obj = json.loads(r.stdout)
     assert obj["valid"] is True and obj["network"]["customers"] == 60
+    # its runs are done scenario jobs where the API over its ledger looks for them
+    from scenarios.jobs import JobManager
+
+    m = JobManager(tmp_path / "demo" / "scenarios", lambda: None)
+    try:
+        jobs = m.list()
+    finally:
+        m.close()
+    names = ["baseline", "surge-east", "plant2-outage", "open-dc-mountain"]
+    assert [j.scenario for j in reversed(jobs)] == names
+    assert all(j.status.value == "done" for j in jobs)
+    assert [j.id for j in reversed(jobs)] == obj["jobs"]["ids"]
+    assert [j.result for j in reversed(jobs)] == obj["runs"]
+    served_demo_jobs(tmp_path / "demo", obj["jobs"]["ids"])
+
+
+def served_demo_jobs(out: Path, ids: list[str]) -> None:
+    """``chainlab serve --database-url sqlite:///OUT/ledger.db`` lists and compares them."""
+    import warnings
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{out / 'ledger.db'}"))
+    h = {"Authorization": f"Bearer {app.state.ledger.create_key('planner')[0]}"}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*httpx.*")
+        from fastapi.testclient import TestClient
+    try:
+        with TestClient(app) as c:
+            listed = c.get("/v1/scenarios", headers=h).json()
+            cmp = c.get("/v1/scenarios/compare", params={"id": ids}, headers=h)
+    finally:
+        app.state.ledger.engine.dispose()
+    assert sorted(j["id"] for j in listed) == sorted(ids)
+    assert cmp.status_code == 200, cmp.text
+    assert cmp.json()["baseline"] == "baseline" and cmp.json()["paired"] is True
 
 
 def test_console_script_runs_as_a_process():
