@@ -11,8 +11,6 @@ that is due before anything can arrive, is said so directly.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from solver import backends
@@ -39,9 +37,7 @@ def diagnose(data: PlanData, options: SolveOptions) -> Diagnosis:
     duals = raw.duals
     if duals is None:
         # fix the integer decisions, solve the LP that is left for its duals
-        fixed = replace(lp, lower=np.where(lp.integer, x, lp.lower),
-                        upper=np.where(lp.integer, x, lp.upper),
-                        integer=np.zeros_like(lp.integer))
+        fixed = m.pricing_lp(lp, x)
         name = opts.backend
         if Capability.DUALS not in backends.backend_class(name).capabilities:
             name = backends.DEFAULT

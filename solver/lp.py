@@ -13,7 +13,7 @@ Conventions: minimise ``c @ x + offset`` subject to ``row_lower <= A @ x <= row_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,15 @@ class LPArrays:
     @property
     def is_mip(self) -> bool:
         return bool(self.integer.any())
+
+    def with_integers_fixed(self, x: np.ndarray) -> LPArrays:
+        """The LP left when every integer variable is fixed at its value in ``x`` (clipped to
+        its bounds and rounded): for a MILP solution, the LP that completes its continuous part
+        and whose row duals are its marginal values."""
+        r = np.round(np.clip(x, self.lower, self.upper))
+        return replace(self, lower=np.where(self.integer, r, self.lower),
+                       upper=np.where(self.integer, r, self.upper),
+                       integer=np.zeros_like(self.integer))
 
     def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The matrix column-wise: (start, row index, value), rows sorted within a column."""

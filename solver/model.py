@@ -17,13 +17,13 @@ says what cannot be met and its duals say which capacities bind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from solver.data import STOCK_KINDS, PlanData
-from solver.lp import INF, Block, LinearProgram
+from solver.lp import INF, Block, LinearProgram, LPArrays
 from solver.options import EndInventory, SolveOptions, Unmet
 
 
@@ -46,6 +46,27 @@ class PlanModel:
 
     def var(self, name: str) -> Block:
         return self.lp.variables[name]
+
+    def pricing_lp(self, lp: LPArrays, x: np.ndarray) -> LPArrays:
+        """The LP whose row duals are the marginal values of the MILP solution ``x`` of ``lp``
+        (this model's arrays): the integer decisions fixed at their values in ``x`` and, where
+        a setup or lane use is fixed at 1, its row ``make <= M setup`` (``ship <= M use``)
+        dropped. With the binary at 1 that row only restates a limit that the capacity rows
+        or the bound U already impose (see :func:`add_setups`, :func:`add_lane_fixed_costs`), so dropping it changes no
+        optimum; kept, it ties with a binding capacity row (M = hours / hours_per_unit) and
+        may take the dual that belongs to the capacity."""
+        fixed = lp.with_integers_fixed(x)
+        upper = fixed.row_upper.copy()
+        for row, var in BIG_M_ROWS.items():
+            if row in self.lp.rows:
+                r, v = self.lp.rows[row], self.lp.variables[var]
+                upper[r.start:r.stop][fixed.lower[v.start:v.stop] > 0.5] = INF
+        return replace(fixed, row_upper=upper)
+
+
+#: big-M rows ``x <= M y`` -> their binary ``y``, keyed alike (row i of the block goes with
+#: variable i): see :meth:`PlanModel.pricing_lp`
+BIG_M_ROWS = {"setup_max": "setup", "lane_use_max": "use"}
 
 
 def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanModel:

@@ -73,6 +73,11 @@ class SolveOptions:
     grace: float = 10.0
     #: re-solve an infeasible model with elastic constraints to say what cannot be met
     diagnose: bool = True
+    #: marginal values of a MILP plan (capacity ``shadow_price``, demand ``marginal_cost``): the
+    #: duals of the LP left when its integer decisions are fixed, solved with the same backend
+    #: after the MILP (``plan.duals_seconds``). An LP plan has its duals whatever this says;
+    #: ``design()`` does not use it
+    duals: bool = True
     #: solver log on stderr
     verbose: bool = False
 

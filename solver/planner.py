@@ -2,8 +2,9 @@
 
 The steps: prepare the sets (:mod:`solver.data`), build the model as arrays
 (:mod:`solver.model`), solve with a backend (here, or in a worker process that is killed at the
-limit), read the solution into tables (:mod:`solver.solution`), and, when the model is
-infeasible, diagnose it with an elastic re-solve (:mod:`solver.diagnose`).
+limit), for a MILP solve the LP left with its integer decisions fixed for the marginal values,
+read the solution into tables (:mod:`solver.solution`), and, when the model is infeasible,
+diagnose it with an elastic re-solve (:mod:`solver.diagnose`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import replace
 import numpy as np
 
 from models import Network
-from models.errors import BackendUnavailable
+from models.errors import BackendUnavailable, SolverError
 from solver import backends, worker
 from solver.backends.base import Capability, RawResult, Stopper
 from solver.data import prepare
 from solver.lp import LPArrays
-from solver.model import build
+from solver.model import PlanModel, build
 from solver.options import SolveOptions
 from solver.result import Plan, Progress, Status
 from solver.solution import clean, tables
@@ -70,6 +71,12 @@ def plan(net: Network, demand=None, options: SolveOptions | None = None, *,
 
     raw = solve_lp(lp, options, progress=solve_progress)
     raw = polish(lp, raw, options)
+    duals_seconds = 0.0
+    if options.duals and lp.is_mip and raw.status.has_solution:
+        report("duals")
+        t = time.perf_counter()
+        raw = marginal_values(model, lp, raw, options)
+        duals_seconds = time.perf_counter() - t
     report("read")
     diagnosis = None
     if raw.status is Status.INFEASIBLE and options.diagnose:
@@ -77,7 +84,8 @@ def plan(net: Network, demand=None, options: SolveOptions | None = None, *,
 
         report("diagnose")
         diagnosis = diagnose(data, options)
-    result = make_plan(model, lp, raw, options, backend_cls.name, build_seconds, diagnosis)
+    result = make_plan(model, lp, raw, options, backend_cls.name, build_seconds, diagnosis,
+                       duals_seconds)
     report("done", incumbent=result.objective, bound=result.bound)
     return result
 
@@ -125,9 +133,7 @@ def polish(lp: LPArrays, raw: RawResult, options: SolveOptions) -> RawResult:
     xi = raw.x[lp.integer]
     if not len(xi) or np.abs(xi - np.round(xi)).max() <= 1e-9:
         return raw
-    r = np.round(raw.x)
-    fixed = replace(lp, lower=np.where(lp.integer, r, lp.lower),
-                    upper=np.where(lp.integer, r, lp.upper), integer=np.zeros_like(lp.integer))
+    fixed = lp.with_integers_fixed(raw.x)
     name = options.backend
     if Capability.LP not in backends.backend_class(name).capabilities:
         name = backends.DEFAULT
@@ -137,6 +143,43 @@ def polish(lp: LPArrays, raw: RawResult, options: SolveOptions) -> RawResult:
     return replace(raw, x=lp_raw.x, objective=lp_raw.objective,
                    detail=raw.detail + "; continuous part re-solved with integers rounded",
                    seconds=raw.seconds + lp_raw.seconds)
+
+
+def marginal_values(model: PlanModel, lp: LPArrays, raw: RawResult, options: SolveOptions
+                    ) -> RawResult:
+    """``raw`` (a MILP solution of ``model``'s arrays ``lp``) with row duals: those of the LP
+    left when its integer decisions are fixed at their values
+    (:meth:`~solver.model.PlanModel.pricing_lp`), solved with the same backend and options.
+
+    They price capacity and demand *given* those decisions (which setups run, which lanes are
+    used): one more hour on a line saves what it saves with the same setups, and capacity that
+    would pay only with another setup is worth nothing here. ``raw`` comes back without duals
+    (NaN marginal values), and ``detail`` says why, when the backend gives no duals, every
+    variable is integer (nothing is left to price), or the fixed LP is not solved."""
+    if not (lp.is_mip and raw.status.has_solution and raw.x is not None) or \
+            raw.duals is not None:
+        return raw
+    cls = backends.backend_class(options.backend)
+
+    def without(why: str) -> RawResult:
+        return replace(raw, detail=f"{raw.detail}; no marginal values: {why}")
+
+    if (Capability.LP | Capability.DUALS) not in cls.capabilities:
+        return without(f"{cls.name} gives no duals")
+    if lp.integer.all():
+        return without("every variable is integer")
+    try:
+        lp_raw = solve_lp(model.pricing_lp(lp, raw.x), options)
+    except SolverError as e:  # the plan stands without them
+        return without(f"the LP with the integer decisions fixed failed: {e}")
+    if lp_raw.status is not Status.OPTIMAL:
+        return without(f"the LP with the integer decisions fixed ended {lp_raw.status.value}"
+                       f" ({lp_raw.detail})")
+    if lp_raw.duals is None:
+        return without(f"{cls.name} gave no duals for the LP with the integer decisions fixed")
+    return replace(raw, duals=lp_raw.duals,
+                   detail=f"{raw.detail}; marginal values from the LP with the integer "
+                          f"decisions fixed")
 
 
 def check_capabilities(cls, lp: LPArrays) -> None:
@@ -165,7 +208,7 @@ def _with(cap: Capability) -> list[str]:
 
 
 def make_plan(model, lp: LPArrays, raw: RawResult, options: SolveOptions, backend: str,
-              build_seconds: float, diagnosis=None) -> Plan:
+              build_seconds: float, diagnosis=None, duals_seconds: float = 0.0) -> Plan:
     """Assemble the :class:`Plan` from a model and what the backend returned."""
     net = model.data.net
     if raw.x is not None and raw.status.has_solution:
@@ -186,7 +229,7 @@ def make_plan(model, lp: LPArrays, raw: RawResult, options: SolveOptions, backen
             "integers": int(lp.integer.sum())}
     return Plan(status=raw.status, objective=objective, bound=bound, gap=gap, backend=backend,
                 build_seconds=build_seconds, solve_seconds=raw.seconds,
-                handoff_seconds=raw.handoff, network=net.name,
+                handoff_seconds=raw.handoff, duals_seconds=duals_seconds, network=net.name,
                 currency=net.currency, calendar=net.calendar, costs=costs, size=size,
                 is_mip=lp.is_mip, detail=raw.detail, diagnosis=diagnosis, options=options, **t)
 

@@ -35,7 +35,7 @@ class Status(str, Enum):
 
 @dataclass(frozen=True)
 class Progress:
-    """A report while planning: ``phase`` (prepare, build, solve, read, diagnose, done),
+    """A report while planning: ``phase`` (prepare, build, solve, duals, read, diagnose, done),
     seconds since the start, and the solver's incumbent and bound when it gives them."""
 
     phase: str
@@ -156,10 +156,19 @@ class Plan:
     start of the period: ``production`` (plant, product), ``purchases`` (supplier, product,
     destination; ``period`` is when the order is placed), ``shipments`` (lane, product;
     ``period`` is when it leaves, ``arrival`` when it arrives), ``inventory`` (site, product; end
-    of period), ``backlog`` (customer, product: demand, delivered, backlog, lost) and
-    ``capacity`` (kind, site, item: used, available, utilisation and, for LPs, the
-    ``shadow_price`` = objective saved per extra unit of capacity). Quantities in each
-    product's unit, money in ``currency``. Flow tables list only nonzero rows.
+    of period), ``backlog`` (customer, product: demand, delivered, backlog, lost, and the
+    ``marginal_cost`` of one more unit of demand) and ``capacity`` (kind, site, item: used,
+    available, utilisation, and the ``shadow_price`` = objective saved per extra unit of
+    capacity). Quantities in each product's unit, money in ``currency``. Flow tables list only
+    nonzero rows.
+
+    Marginal values (``shadow_price``, ``marginal_cost``, :meth:`bottlenecks`) are the LP's
+    duals. A MILP (setup costs, minimum lots, lane fixed costs or minimum shipments, integer
+    quantities) has none of its own: for a MILP plan they are the duals of the LP left when its
+    integer decisions are fixed at the plan's values, i.e. what one more unit is worth with the
+    same setups and lanes in use (capacity that would pay only with another setup is worth 0).
+    They are NaN when ``options.duals`` is off, the backend gives no duals, or every variable
+    is integer; ``duals_seconds`` is the time that LP took.
     """
 
     status: Status
@@ -181,6 +190,9 @@ class Plan:
     capacity: pd.DataFrame
     #: part of ``solve_seconds`` spent handing the model to the solver library
     handoff_seconds: float = 0.0
+    #: seconds for a MILP plan's marginal values (the LP with its integer decisions fixed),
+    #: after and not in ``solve_seconds``
+    duals_seconds: float = 0.0
     size: dict[str, int] = field(default_factory=dict)
     is_mip: bool = False
     detail: str = ""
@@ -196,8 +208,9 @@ class Plan:
         return {n: getattr(self, n) for n in TABLES}
 
     def bottlenecks(self, n: int | None = None, min_value: float = 1e-6) -> list[Bottleneck]:
-        """Binding capacities sorted by the value of one more unit (LP plans; a MILP has no
-        duals and gives an empty list)."""
+        """Binding capacities sorted by the value of one more unit, ``shadow_price`` above
+        ``min_value`` (for a MILP plan, with its integer decisions fixed: see the class
+        docstring; an empty list when there are no marginal values)."""
         c = self.capacity
         if c.empty or "shadow_price" not in c or c["shadow_price"].isna().all():
             return []
@@ -223,6 +236,7 @@ class Plan:
             "build_seconds": round(self.build_seconds, 4),
             "solve_seconds": round(self.solve_seconds, 4),
             "handoff_seconds": round(self.handoff_seconds, 4),
+            "duals_seconds": round(self.duals_seconds, 4),
             "backend": self.backend,
             "costs": {k: round(v, 6) for k, v in self.costs.items()},
             "currency": self.currency,
@@ -275,7 +289,8 @@ class Plan:
         if self.gap:
             head += f", gap {self.gap:.2%}"
         head += f" ({self.backend}, build {self.build_seconds:.2f}s, " \
-                f"solve {self.solve_seconds:.2f}s)"
+                f"solve {self.solve_seconds:.2f}s" + \
+                (f", duals {self.duals_seconds:.2f}s)" if self.duals_seconds else ")")
         lines = [head]
         if self.has_solution:
             costs = ", ".join(f"{k} {v:,.2f}" for k, v in self.costs.items() if abs(v) > 1e-9)

@@ -11,6 +11,12 @@ A worker serves one backend and is kept for the next solve with that backend (st
 with pandas costs a second or two); a worker that overran or failed is killed, never reused.
 A worker exits by itself when the caller's end of its stdin closes (the caller exited).
 
+A worker leads its own session and process group, which the solver programs it starts (PuLP's
+``cbc``) join: killing a worker kills the whole group (SIGTERM, then SIGKILL after
+:data:`KILL_GRACE` seconds), so no solver is left running without it. Being out of the
+caller's group, a worker gets no Ctrl-C from the terminal: the caller kills it on
+``KeyboardInterrupt``, and a worker whose caller dies mid-solve kills its group itself.
+
 Protocol, both ways length-prefixed pickles: the caller sends ``(backend, LPArrays,
 SolveOptions)``; the worker answers ``("progress", Progress)`` messages while solving, then
 ``("result", RawResult)`` or ``("error", (exception class name, message))``. Everything else
@@ -23,6 +29,7 @@ import atexit
 import os
 import pickle
 import queue
+import shutil
 import signal
 import struct
 import subprocess
@@ -41,6 +48,10 @@ _HEADER = struct.Struct("<Q")
 _ROOT = str(Path(__file__).resolve().parent.parent)
 #: environment variable set in every worker (the PuLP backends refuse to run without it)
 WORKER_ENV = "CHAINLAB_SOLVER_WORKER"
+#: seconds between SIGTERM and SIGKILL to a killed worker's process group
+KILL_GRACE = 2.0
+#: POSIX: workers lead their own process group (Windows has neither sessions nor killpg)
+_GROUPS = hasattr(os, "killpg")
 
 
 class _Worker:
@@ -51,11 +62,16 @@ class _Worker:
         env[WORKER_ENV] = "1"
         env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"]
                                      if env.get("PYTHONPATH") else "")
+        # the worker's temporary files (PuLP's model and solution files) go to a folder of its
+        # own, removed when it is closed: a killed solver does not clean up after itself
+        self.tmp = tempfile.mkdtemp(prefix="chainlab-worker-")
+        env.update(TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp)
         self.backend = backend
         self.err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, "-m", "solver.worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.err, env=env, cwd=_ROOT)
+                                     stderr=self.err, env=env, cwd=_ROOT,
+                                     start_new_session=_GROUPS)
         self.messages: queue.Queue = queue.Queue()
         threading.Thread(target=_read, args=(self.proc.stdout, self.messages),
                          daemon=True).start()
@@ -69,19 +85,40 @@ class _Worker:
         return self.proc.poll() is None
 
     def close(self, kill: bool = False) -> None:
-        if self.alive():
-            if kill:
-                self.proc.kill()
-            else:
-                try:
-                    self.proc.stdin.close()
-                except OSError:
-                    pass
+        """End the worker: ``kill`` it and its process group, or close its stdin and let it
+        exit (killing it if it has not within 10 s)."""
+        if kill:
+            self.kill()
+        elif self.alive():
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover
-                self.proc.kill()
+                self.kill()
         self.err.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def kill(self, grace: float = KILL_GRACE) -> None:
+        """SIGTERM to the worker's process group, SIGKILL ``grace`` seconds later if the worker
+        has not exited by then, and SIGKILL to whatever is left of the group (a solver program
+        the worker started, even if the worker itself crashed before)."""
+        if not _GROUPS:
+            if self.alive():
+                self.proc.kill()
+            self.proc.wait()
+            return
+        pgid = self.proc.pid  # a session leader's pid is its group's id
+        if self.alive():
+            _signal_group(pgid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_group(pgid, signal.SIGKILL)
+        self.proc.wait()
 
     def crash_message(self) -> str:
         try:
@@ -100,6 +137,13 @@ class _Worker:
             how = f"exited with status {code}"
         msg = f"the {self.backend} worker process {how} before it returned a result"
         return msg + (f"; its last output:\n{tail}" if tail else "")
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):  # the group is gone already
+        pass
 
 
 _idle: dict[str, _Worker] = {}
@@ -225,6 +269,8 @@ def main() -> None:
 
     from solver import backends
 
+    if _GROUPS and os.getpgrp() == os.getpid():  # started by _Worker, leading its own group
+        threading.Thread(target=_die_with, args=(os.getppid(),), daemon=True).start()
     while True:
         head = requests.read(_HEADER.size)
         if len(head) < _HEADER.size:
@@ -238,6 +284,14 @@ def main() -> None:
             send("error", (type(e).__name__, str(e) if isinstance(e, SolverError)
                            else f"{type(e).__name__}: {e}"))
     channel.close()
+
+
+def _die_with(parent: int) -> None:
+    """Kill this worker's process group (it and its solver's programs) when the caller that
+    started it is gone, which a worker busy solving would not notice on its stdin."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.killpg(0, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -74,13 +74,16 @@ def setups(min_lot: float = 0.0) -> Network:
                             "min_lot": min_lot}])
 
 
-def two_lanes(demand: float, min_shipment: float = 0.0) -> Network:
+def two_lanes(demand: float, min_shipment: float = 0.0, capacity: float | None = None
+              ) -> Network:
     """Plant K (free production) to C over lane A (1 per unit + 50 per period used, minimum
-    ``min_shipment``) or lane B (3 per unit); C wants ``demand`` in the one period."""
+    ``min_shipment``, at most ``capacity`` per period) or lane B (3 per unit); C wants
+    ``demand`` in the one period."""
+    cap = {} if capacity is None else {"capacity_per_period": capacity}
     return net(1, [{"id": "K", "kind": "plant"}, {"id": "C", "kind": "customer"}],
                [{"id": "FG", "standard_cost": 50}],
                [{"origin": "K", "destination": "C", "cost_per_unit": 1, "mode": "A",
-                 "fixed_cost": 50, "min_shipment": min_shipment},
+                 "fixed_cost": 50, "min_shipment": min_shipment, **cap},
                 {"origin": "K", "destination": "C", "cost_per_unit": 3, "mode": "B"}],
                [("C", "FG", 0, demand)],
                production=[{"plant": "K", "product": "FG", "unit_cost": 0}])
@@ -125,3 +128,21 @@ def unreachable() -> tuple[Network, pd.DataFrame]:
     demand = pd.DataFrame({"customer": ["C1", "C2"], "product": "FG", "period": 0,
                            "quantity": [10.0, 7.0]})
     return n, demand
+
+
+def two_plants() -> Network:
+    """Plants K1 (1 per unit plus a setup of 100 in a period it makes anything) and K2 (5 per
+    unit, no setup) make FG on their own LINE (1 hour per unit, 10 hours per period) and ship
+    it at no cost to customer C, who wants 15 in the one period; FG's price is 10."""
+    return net(1, [{"id": "K1", "kind": "plant"}, {"id": "K2", "kind": "plant"},
+                   {"id": "C", "kind": "customer"}],
+               [{"id": "FG", "standard_cost": 5, "price": 10}],
+               [{"origin": "K1", "destination": "C", "cost_per_unit": 0},
+                {"origin": "K2", "destination": "C", "cost_per_unit": 0}],
+               [("C", "FG", 0, 15)],
+               production=[{"plant": "K1", "product": "FG", "unit_cost": 1, "setup_cost": 100,
+                            "resource": "LINE", "hours_per_unit": 1},
+                           {"plant": "K2", "product": "FG", "unit_cost": 5, "resource": "LINE",
+                            "hours_per_unit": 1}],
+               resources=[{"plant": "K1", "resource": "LINE", "hours_per_period": 10},
+                          {"plant": "K2", "resource": "LINE", "hours_per_period": 10}])
