@@ -27,7 +27,6 @@ from models import ChainlabError, Network
 from solver import Plan, Progress, SolveOptions, Status, Unmet, backends, plan
 
 
-
 def crm_demand(net: Network, crm: Path):
     """The CRM demand model for ``net`` fitted on the CRM folder (``models.crm.load_crm`` and
     ``models.demand.DemandModel.fit``); :func:`solver.plan` plans its expected demand."""
@@ -113,13 +112,17 @@ def plan_command(
                                        min=0.0, max=0.999)] = 1e-4,
     unmet: Annotated[Unmet, typer.Option("--unmet", help="unmet demand is backlogged, lost, "
                                          "or not allowed (none)")] = Unmet.BACKLOG,
+    duals: Annotated[bool, typer.Option("--duals/--no-duals", help="marginal values of the "
+                                        "capacities (for a MILP: of the LP with its integer "
+                                        "decisions fixed, one more LP solve)")] = True,
     out_dir: Annotated[Path | None, typer.Option("--out", help="write the plan's tables "
                                                     "(CSV) and summary here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
     = False,
 ):
     """Production-distribution plan: what to make, buy, ship and hold, period by period."""
-    options = SolveOptions(backend=backend, time_limit=time_limit, gap=gap, unmet=unmet)
+    options = SolveOptions(backend=backend, time_limit=time_limit, gap=gap, unmet=unmet,
+                           duals=duals)
     name = backends.backend_class(backend).name
     status = _Status(name)
     with Live(status, console=err, refresh_per_second=4, transient=True,

@@ -112,6 +112,21 @@ def served_demo_jobs(out: Path, ids: list[str]) -> None:
 def test_console_script_runs_as_a_process():
     """The installed entry point: stdout holds exactly the JSON object."""
     exe = Path(sys.executable).parent / "chainlab"
-    p = subprocess.run([str(exe), "validate", str(TINY), "--json"], capture_output=True, text=True)
+    p = subprocess.run([str(exe), "validate", str(TINY), "--json"], capture_output=True,
+                       text=True, check=False)
     assert p.returncode == 0
     assert json.loads(p.stdout)["valid"] is True
+
+
+def test_plan_duals_flag_on_a_milp(tmp_path):
+    """A setup cost makes the tiny plan a MILP: its marginal values come from one more LP
+    solve, which --no-duals skips."""
+    net = tmp_path / "tiny"
+    shutil.copytree(TINY, net)
+    p = net / "production.csv"
+    p.write_text(p.read_text().replace("PLANT1,FG1,3,LINE1,0.1,,", "PLANT1,FG1,3,LINE1,0.1,50,"))
+    with_duals = json.loads(run("plan", net, "--json").stdout)
+    without = json.loads(run("plan", net, "--no-duals", "--json").stdout)
+    assert with_duals["mip"] and without["mip"]
+    assert with_duals["objective"] == without["objective"]
+    assert with_duals["duals_seconds"] > 0 and without["duals_seconds"] == 0

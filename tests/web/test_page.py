@@ -168,12 +168,26 @@ def test_promise_look_up_returns_the_api_answer(page, server, keys, artifacts):
     assert page.locator("#promise-answer table.alternatives tbody tr").count() == len(
         line["alternatives"])
     page.screenshot(path=str(artifacts / "promise.png"), full_page=True)
+    assert page.console.errors == []
 
-    # an unknown product: the API's problem shown, nothing else
+    # what the check showed can be reserved: a promise the API holds
+    if expected["fill"] != "none":
+        page.click("#p-promise")
+        page.wait_for_selector("body[data-promise-made]")
+        number = page.get_attribute("body", "data-promise-made")
+        made = api(server, keys["sales"], f"/v1/promises/{number}")
+        assert made["customer"] == "CUST01" and made["status"] in ("confirmed", "partial")
+        assert made["lines"][0]["promised_quantity"] == line["promised_quantity"]
+        assert f"promise {number} {made['status']}" in page.inner_text("#p-promised")
+
+    # an unknown product: the API's problem (422) shown, nothing else
     page.fill("#p-product", "NOPE")
     page.click("#p-check")
     page.wait_for_selector("body[data-promise-answered='error']")
-    assert "NOPE" in page.inner_text("#view-promise .error")
+    assert "'NOPE' is not an item" in page.inner_text("#view-promise .error")
+    assert page.inner_text("#promise-answer") == ""
+    # the browser logs the refused request itself, and nothing else goes wrong
+    assert [e for e in page.console.errors if "status of 422" not in e] == []
 
 
 def test_load_time_is_reported(browser, server, keys, artifacts):

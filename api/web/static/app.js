@@ -32,6 +32,11 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+function randomKey() {
+  // getRandomValues works on plain http too (randomUUID needs a secure context)
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function svg(tag, attrs = {}) {
   const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -94,8 +99,8 @@ class ApiError extends Error {
 }
 
 async function api(path, { method = "GET", body, type = "application/json", text = false,
-  key } = {}) {
-  const headers = { Authorization: `Bearer ${key || sessionStorage.getItem(KEY)}` };
+  key, headers: extra = {} } = {}) {
+  const headers = Object.assign({ Authorization: `Bearer ${key || sessionStorage.getItem(KEY)}` }, extra);
   if (body !== undefined) headers["Content-Type"] = type;
   const res = await fetch(path, { method, headers,
     body: body === undefined ? undefined : (type === "application/json" ? JSON.stringify(body) : body) });
@@ -279,7 +284,7 @@ function showSite(site, r, dot) {
     parts.push(el("div", { class: "table-box" }, tb));
   };
   section("Capacity", ["item", { label: "per period", num: true }, "unit"],
-    (t.capacity || []).map((c) => el("tr", {}, cells([c.item, num(c.per_period), c.unit], [1]))));
+    (t.capacity || []).map((c) => el("tr", {}, cells([c.item, c.per_period === null ? "unlimited" : num(c.per_period), c.unit], [1]))));
   section("Inventory", ["product", { label: "on hand", num: true }, { label: "safety stock", num: true }],
     (t.inventory || []).map((c) => el("tr", {}, cells([c.product, num(c.on_hand), num(c.safety_stock)], [1, 2]))));
   section("Demand", ["product", { label: "total", num: true }, { label: "per week (min–max)", num: true }],
@@ -343,7 +348,7 @@ async function loadPlan() {
   const valued = b.some((x) => x.shadow_price !== null && x.shadow_price !== undefined);
   table($("#bottlenecks"), ["kind", "site", "item", "week of", { label: "used", num: true },
     { label: "available", num: true }, { label: "use", num: true },
-    { label: `value of one more unit (${state.currency})`, num: true }],
+    { label: `marginal value (${state.currency})`, num: true }],
   b.map((x) => el("tr", {}, cells([x.kind, x.site, x.item, x.date, num(x.used), num(x.available),
     pct(x.utilisation), x.shadow_price === null || x.shadow_price === undefined ? "–" : num(x.shadow_price)], [4, 5, 6, 7]))));
   $("#bottleneck-note").textContent = !b.length ? "No capacity is binding: the plan is limited by demand and cost alone."
@@ -374,12 +379,20 @@ function kpi(job, name) {
 
 function renderJobs(jobs, tick = []) {
   state.jobs = jobs;
-  const was = new Set([...document.querySelectorAll("#runs input:checked")].map((i) => i.value).concat(tick));
+  // ticked runs in the order they were ticked: the first is the baseline
+  const done = new Set(jobs.filter((j) => j.status === "done").map((j) => j.id));
+  state.ticked = [...new Set((state.ticked || []).concat(tick))].filter((id) => done.has(id));
+  const was = new Set(state.ticked);
+  const toggle = (ev) => {
+    const id = ev.target.value;
+    state.ticked = state.ticked.filter((x) => x !== id);
+    if (ev.target.checked) state.ticked.push(id);
+  };
   table($("#runs"), ["", "scenario", "status", "submitted", { label: "fill rate", num: true },
     { label: "total cost", num: true }],
   jobs.map((j) => el("tr", { "data-job": j.id },
     el("td", {}, el("input", { type: "checkbox", value: j.id, "aria-label": `compare ${j.scenario}`,
-      disabled: j.status !== "done", checked: was.has(j.id) && j.status === "done" })),
+      disabled: j.status !== "done", checked: was.has(j.id), onchange: toggle })),
     el("td", { text: j.scenario, title: j.id }),
     el("td", {}, el("span", { class: `badge ${j.status}`, text: j.status, title: j.error || "" })),
     el("td", { text: (j.submitted_at || "").replace("T", " ").slice(0, 19) }),
@@ -392,7 +405,7 @@ function renderJobs(jobs, tick = []) {
 }
 
 async function compareTicked() {
-  const ids = [...document.querySelectorAll("#runs input:checked")].map((i) => i.value);
+  const ids = state.ticked || [];
   showError("scenarios", null);
   if (!ids.length) { showError("scenarios", "Tick at least one finished run."); return; }
   const q = ids.map((i) => `id=${encodeURIComponent(i)}`).join("&");
@@ -500,6 +513,12 @@ async function checkPromise(ev) {
   try {
     const a = await api("/v1/atp/check", { method: "POST", body });
     out.replaceChildren(...renderAnswer(a));
+    if (a.fill !== "none") {
+      const reserve = el("button", { type: "button", id: "p-promise",
+        text: a.fill === "complete" ? "Promise it (reserve)" : "Promise what can be (reserve)" });
+      reserve.addEventListener("click", () => makePromise(body, a, reserve));
+      out.append(el("p", {}, reserve, el("span", { id: "p-promised", role: "status" })));
+    }
     document.body.dataset.promiseAnswered = a.fill;
   } catch (err) {
     out.replaceChildren();
@@ -507,6 +526,24 @@ async function checkPromise(ev) {
     document.body.dataset.promiseAnswered = "error";
   } finally {
     $("#p-check").disabled = false;
+  }
+}
+
+async function makePromise(body, answer, button) {
+  // what the check showed, reserved: a late or partial answer is accepted as such
+  const asked = Object.assign({}, body, { allow_partial: body.allow_partial || answer.fill !== "complete" });
+  button.disabled = true;
+  showError("promise", null);
+  try {
+    const p = await api("/v1/promises", { method: "POST", body: asked,
+      headers: { "Idempotency-Key": randomKey() } });
+    const l = p.lines[0];
+    $("#p-promised").textContent = ` promise ${p.id} ${p.status}: ${num(l.promised_quantity)} ${l.product} ` +
+      `to ${p.customer} by ${l.date}`;
+    document.body.dataset.promiseMade = String(p.id);
+  } catch (err) {
+    button.disabled = false;
+    showError("promise", err);
   }
 }
 
