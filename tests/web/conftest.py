@@ -168,5 +168,11 @@ def page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
     p = context.new_page()
     p.console = Console(p)
+    p.requested = []  # every URL the page asked for: it must never leave the server
+    p.on("request", lambda r: p.requested.append(r.url))
     yield p
     context.close()
+    elsewhere = [u for u in p.requested
+                 if not u.startswith((server + "/", "data:", "about:"))]
+    assert elsewhere == [], f"the page fetched from outside its server: {elsewhere}"
+
