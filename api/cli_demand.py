@@ -20,7 +20,6 @@ Register with ``app.command("demand")(demand_command)`` in ``api/cli.py``.
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from pathlib import Path
@@ -29,6 +28,8 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
+
+from api.clikit import emit, err, guarded, load
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
@@ -46,22 +47,10 @@ FAN_PRODUCTS = 6
 FAN_HISTORY_WEEKS = 52
 
 
-def _guarded(fn):
-    """``api.cli.guarded``, looked up when the command runs (api.cli imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from api.cli import guarded
-        return guarded(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-@_guarded
+@guarded
 def demand_command(net: NetArg, crm: CrmOpt, out: OutOpt = None, as_json: JsonOpt = False,
                    seed: SeedOpt = 0, count_shipped: ShippedOpt = False):
     """Demand from CRM data: run rate, open orders and the sales pipeline, backtested."""
-    from api.cli import emit, err, load
     from models.crm import load_crm
     from models.demand import DemandModel, FitOptions, backtest
 
@@ -242,7 +231,7 @@ def fan_chart(path: Path, model, crm, top: int = FAN_PRODUCTS) -> Path:
 def _print(result: dict, model) -> None:
     from rich.table import Table
 
-    from api.cli import out
+    from api.clikit import out
 
     bt = result["backtest"]
     t = Table(title=f"backtest: {bt['buckets']} {result['bucket']}s from {bt['origin']}")

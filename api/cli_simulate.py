@@ -15,11 +15,12 @@ Register with ``app.command("simulate")(simulate_command)`` in ``api/cli.py``.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from api.clikit import emit, err, guarded, load
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
@@ -46,25 +47,13 @@ SHOWN = ("fill_rate", "otif", "cycle_service_level", "backorders", "stockout_day
          "production_cost", "backlog_cost", "lost_sales_cost", "total_cost")
 
 
-def _guarded(fn):
-    """``api.cli.guarded``, looked up when the command runs (api.cli imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from api.cli import guarded
-        return guarded(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-@_guarded
+@guarded
 def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
                      replications: RepOpt = 30, seed: SeedOpt = 0, workers: WorkersOpt = None,
                      lost_sales: LostOpt = False, warmup: WarmupOpt = 0, out: OutOpt = None,
                      as_json: JsonOpt = False):
     """Monte Carlo simulation of the network under random demand and lead times: service and
     cost KPIs with 95% confidence intervals."""
-    from api.cli import emit, err, load
     from simulation import SimOptions, simulate
 
     network = load(net)
@@ -95,7 +84,7 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
 def _print(result, out) -> None:
     from rich.table import Table
 
-    from api.cli import out as console
+    from api.clikit import out as console
 
     t = Table(title=f"{result.network}: {result.n} replications, seed {result.seed} "
                     f"({result.engine}, {result.replenishment}, {result.seconds:.1f}s)")
