@@ -89,7 +89,8 @@ def publish_command(
     """Publish a plan to the ledger: a new current version with all its planned orders, in one
     transaction (the same plan again changes nothing). With its network (--network, or found
     beside the plan) the ledger's master data is synced from it first; without, the plan must
-    use only sites and products the ledger already has."""
+    use only sites and products the ledger already has. With its network, the network's
+    on-hand stock is posted as opening stock where the ledger has no stock moves yet."""
     from api.cli import load
     from ledger import db
     from models.errors import NotFoundError
@@ -109,9 +110,11 @@ def publish_command(
         _emit(result.as_dict() | {"database": where})
         return
     verb = "published as" if result.created else "already current:"
+    opening = (f"; the network's on-hand posted as {result.opening_moves} opening stock moves"
+               if result.opening_moves else "")
     _say(f"plan {plan_dir} {verb} version [bold]{result.plan_version}[/] with "
          f"{result.orders} planned orders ({result.carried} firm/released carried over) "
-         f"in {where}")
+         f"in {where}{opening}")
 
 
 @_guarded

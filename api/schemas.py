@@ -34,7 +34,9 @@ class Health(BaseModel):
 
 class StockMoveCreate(Strict):
     """A stock move to post. ``quantity`` > 0 in the product's unit (signed for an
-    ``adjustment``: + found, - lost); ``order_number`` names the planned order it executes."""
+    ``adjustment``: + found, - lost); ``order_number`` names the planned order it executes.
+    ``opening`` moves are the ledger's own (the network's on-hand, posted when a plan is
+    published with its network); they are read here, not posted."""
 
     type: MoveType
     site: Id

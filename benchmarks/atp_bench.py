@@ -46,7 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger import Ledger, MoveIn, testing
+from ledger import Ledger, testing
 from ledger.promises import LineRequest, PromiseRequest
 from models import Network
 
@@ -79,18 +79,13 @@ def load_plan(net: Network, folder: Path | None) -> Path:
 
 
 def build_ledger(url: str, net: Network, plan: Path) -> dict:
-    """Publish the plan with its network, put the network's starting stock on hand; returns
-    what it took."""
+    """Publish the plan with its network (which puts the network's starting stock on hand as
+    opening moves); returns what it took."""
     t = time.perf_counter()
     with Ledger(url, upgrade=True) as led:
         r = led.publish(plan, network=net)
-        inv = net.inventory.reset_index()
-        inv = inv[inv["on_hand"] > 0]
-        led.post_moves([MoveIn("receipt", s, p, Decimal(str(round(q, 6))), net.calendar.start,
-                               "opening stock")
-                        for s, p, q in zip(inv["site"], inv["product"], inv["on_hand"])])
         keys = {role: led.create_key(role)[0] for role in ("sales", "erp")}
-    return {"plan_version": r.plan_version, "orders": r.orders, "stock_rows": len(inv),
+    return {"plan_version": r.plan_version, "orders": r.orders, "stock_rows": r.opening_moves,
             "seconds": round(time.perf_counter() - t, 2), "keys": keys}
 
 

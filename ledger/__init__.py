@@ -9,6 +9,8 @@ plan versions, planned orders, stock moves, double-entry postings, promises; ATP
   become dated planned orders (production, purchase, transfer); publishing writes a new version
   and makes it current in one transaction (idempotent by content hash); firm and released
   orders are carried into newer versions; orders move planned -> firm -> released -> closed.
+  Published with its network, a plan also posts the stock it starts from (opening moves) where
+  the ledger has no moves yet.
 - Actuals (:mod:`ledger.moves`): stock moves in an append-only journal, each with a balanced
   double-entry entry at standard cost; on-hand is the sum of moves; corrections are reversals;
   the database refuses UPDATE and DELETE on the journals.

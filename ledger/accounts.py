@@ -14,7 +14,12 @@ transfer_in     +                                     Dr INV:site    Cr TRANSIT
 production      + (output)                            Dr INV:site    Cr WIP (production absorption)
 consumption     - (component issue)                   Dr WIP         Cr INV:site
 adjustment      +/-                                   Dr INV:site    Cr INV_ADJ, or the reverse
+opening         + (stock the ledger starts from)      Dr INV:site    Cr OPENING (equity)
 =============== ===================================== =========================================
+
+Opening moves are posted by publishing a plan with its network, once per site and product that
+has no move yet (:func:`ledger.moves.post_opening_stock`); the stock the plan starts from is
+owned, not owed, so its other side is equity.
 
 A reversal negates ``delta``, which swaps the sides. A change of standard cost posts a
 revaluation (INV:site against REVAL) so the inventory accounts keep equalling on-hand x standard
@@ -33,6 +38,7 @@ TRANSIT = "TRANSIT"
 WIP = "WIP"
 INV_ADJ = "INV_ADJ"
 REVAL = "REVAL"
+OPENING = "OPENING"
 
 #: the accounts every ledger has: code -> (name, kind)
 FIXED_ACCOUNTS = {
@@ -42,6 +48,7 @@ FIXED_ACCOUNTS = {
     WIP: ("Work in process (production absorption)", AccountKind.ASSET),
     INV_ADJ: ("Inventory adjustments", AccountKind.EXPENSE),
     REVAL: ("Inventory revaluation (standard cost changes)", AccountKind.EXPENSE),
+    OPENING: ("Opening balance equity (stock the ledger started from)", AccountKind.EQUITY),
 }
 
 #: site kinds that hold stock (and so have an inventory account)
@@ -52,7 +59,7 @@ COUNTER_ACCOUNT = {
     MoveType.RECEIPT: GRNI, MoveType.SHIPMENT: COGS,
     MoveType.TRANSFER_OUT: TRANSIT, MoveType.TRANSFER_IN: TRANSIT,
     MoveType.PRODUCTION: WIP, MoveType.CONSUMPTION: WIP,
-    MoveType.ADJUSTMENT: INV_ADJ,
+    MoveType.ADJUSTMENT: INV_ADJ, MoveType.OPENING: OPENING,
 }
 
 

@@ -101,11 +101,13 @@ class Ledger:
         planned orders with :data:`ledger.planned.ORDER_COLUMNS`) as the new current version.
 
         With ``network`` (a :class:`models.Network`) the master data is synced from it in the
-        same transaction, and a plan folder or ``Plan`` is turned into orders with its calendar
-        and lead times (:func:`ledger.planned.planned_orders_from_plan`), and the version gets
-        its report for the web page (:func:`ledger.report.plan_report`, see
-        :meth:`plan_report`). Without it the plan must refer only to sites and products the
-        ledger already has, and the version has no report."""
+        same transaction, its inventory's ``on_hand`` is posted as opening stock where the
+        ledger has no stock moves yet (:class:`ledger.publish.OpeningStock`), a plan folder or
+        ``Plan`` is turned into orders with its calendar and lead times
+        (:func:`ledger.planned.planned_orders_from_plan`), and the version gets its report for
+        the web page (:func:`ledger.report.plan_report`, see :meth:`plan_report`). Without it
+        the plan must refer only to sites and products the ledger already has, and the
+        version has no report."""
         if isinstance(plan, pd.DataFrame):
             table = plan
         else:
@@ -134,7 +136,8 @@ class Ledger:
                        promising: ctp.PromisingData | None = None,
                        report: dict | None = None) -> PublishResult:
         """Publish planned orders (:data:`ledger.planned.ORDER_COLUMNS`), first syncing the
-        master data from ``network`` or from ``sites``/``products`` tables when given.
+        master data from ``network`` or from ``sites``/``products`` tables when given; with
+        ``network``, its opening stock is posted too (:class:`ledger.publish.OpeningStock`).
 
         ``promising`` (or else ``network``'s lanes, routings, bills of material and resource
         hours) is stored with the version for order promising; with neither, the previous
@@ -146,6 +149,7 @@ class Ledger:
             planned.ORDER_COLUMNS[:4] + planned.ORDER_COLUMNS[5:], kind="stable")
         net_name = network.name if network is not None else ""
         digest = planned.content_hash(table)
+        opening = publish.OpeningStock.of(network) if network is not None else None
 
         def work(conn):
             if network is not None or sites is not None or products is not None:
@@ -153,7 +157,7 @@ class Ledger:
                                             deactivate=network is not None)
             return publish.publish_orders(conn, table, digest, name=name, network=net_name,
                                           source=source, promising=promising,
-                                          report=report).as_dict()
+                                          report=report, opening=opening).as_dict()
 
         answer, _ = _run(self.engine, idempotency, work)
         return PublishResult(**answer)

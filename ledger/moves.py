@@ -138,11 +138,51 @@ def post_moves(conn: Connection, moves: Sequence[MoveIn], *, actor: str = "") ->
     issues: list[Issue] = []
     deltas = []
     for i, m in enumerate(moves):
-        deltas.append(_check(m, f"moves[{i}]" if len(moves) > 1 else "move", kinds, costs,
-                             issues))
+        where = f"moves[{i}]" if len(moves) > 1 else "move"
+        if m.type is MoveType.OPENING:
+            issues.append(Issue(where, "opening moves come from the network's inventory when a "
+                                       "plan is published with it; post a receipt or an "
+                                       "adjustment instead", column="type"))
+        deltas.append(_check(m, where, kinds, costs, issues))
     if issues:
         raise ValidationError(issues)
     return _write(conn, [(m, d, costs[m.product], None) for m, d in zip(moves, deltas)], actor)
+
+
+def post_opening_stock(conn: Connection, on_hand: Iterable[tuple[str, str, Decimal]],
+                       date: dt.date, *, reference: str = "", actor: str = "") -> list[Move]:
+    """Post the stock the ledger starts from: one ``opening`` move (Dr INV:site, Cr OPENING at
+    standard cost) for each (site, product, quantity) of ``on_hand`` with quantity > 0 at a
+    plant or DC whose site and product has no stock move yet. Where the ledger has moves, they
+    are the truth and the opening stock is not posted, so posting the same stock again posts
+    nothing. Quantities are rounded to the ledger's 6 places. Returns the moves posted, by
+    site and product.
+
+    Inside the caller's transaction, which must keep another caller from posting opening stock
+    at the same time (a publish holds the ledger's state lock)."""
+    wanted = {}
+    for site, product, q in on_hand:
+        q = quantize(q)
+        if q > 0:
+            wanted[(str(site), str(product))] = q
+    if not wanted:
+        return []
+    sites, products = {s for s, _ in wanted}, {p for _, p in wanted}
+    kinds, costs = _master_data(conn, sites, products)
+    have = {(r.site, r.product) for r in conn.execute(
+        sa.select(MOVES.c.site, MOVES.c.product).distinct()
+        .where(MOVES.c.site.in_(sites), MOVES.c.product.in_(products)))}
+    items = [MoveIn(MoveType.OPENING, s, p, q, date, reference[:200])
+             for (s, p), q in sorted(wanted.items())
+             if (s, p) not in have and kinds.get(s) in accounts.STOCKING_KINDS]
+    if not items:
+        return []
+    issues: list[Issue] = []
+    deltas = [_check(m, f"opening stock of {m.product} at {m.site}", kinds, costs, issues)
+              for m in items]
+    if issues:
+        raise ValidationError(issues)
+    return _write(conn, [(m, d, costs[m.product], None) for m, d in zip(items, deltas)], actor)
 
 
 def _master_data(conn: Connection, sites: set[str], products: set[str]

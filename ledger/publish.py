@@ -7,12 +7,20 @@ Publishing the plan that is already current changes nothing (same content hash).
 has firmed or released in the current version are carried into the new one with their numbers,
 and the new plan's orders with the same type, product, sites and due date are reduced by their
 quantity (the firm order already covers it), as MRP nets firm planned orders.
+
+Published with its network, a plan also brings the stock it starts from (:class:`OpeningStock`):
+each site and product of the network's inventory with stock on hand and no stock move in the
+ledger yet gets one opening move (:func:`ledger.moves.post_opening_stock`), in the same
+transaction. After that the ledger's own moves are the truth: a republish, a newer plan or
+another network posts no opening stock where there are moves.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -21,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import ctp
 from ledger import report as plan_report
-from ledger.moves import ITEMS, LOCATIONS
+from ledger.moves import ITEMS, LOCATIONS, post_opening_stock
 from ledger.orders import ORDERS, STATE, VERSIONS, _lock_state
 from ledger.planned import ORDER_COLUMNS
 from ledger.tables import utcnow
@@ -36,7 +44,9 @@ _INSERT_COLUMNS = ["plan_version_id", "number", "type", "product", "from_site", 
 class PublishResult:
     """``plan_version`` is current now; ``created`` is False when that plan already was (same
     ``content_hash``). ``orders`` counts the version's orders, ``carried`` those kept from the
-    previous version (firm or released)."""
+    previous version (firm or released), ``opening_moves`` the opening stock moves posted
+    (:class:`OpeningStock`; 0 without a network, or when each site and product with stock
+    already had moves)."""
 
     plan_version: int
     orders: int
@@ -44,32 +54,56 @@ class PublishResult:
     created: bool
     content_hash: str
     previous: int | None
+    opening_moves: int = 0
 
     def as_dict(self) -> dict:
         return {"plan_version": self.plan_version, "orders": self.orders,
                 "carried": self.carried, "created": self.created,
-                "content_hash": self.content_hash, "previous": self.previous}
+                "content_hash": self.content_hash, "previous": self.previous,
+                "opening_moves": self.opening_moves}
+
+
+@dataclass(frozen=True)
+class OpeningStock:
+    """The stock a plan starts from: ``on_hand`` (site, product, quantity) from the network's
+    inventory table, posted on ``date``, the start of the plan's first period."""
+
+    on_hand: tuple[tuple[str, str, Decimal], ...]
+    date: dt.date
+    reference: str = ""
+
+    @classmethod
+    def of(cls, net) -> OpeningStock:
+        """The opening stock of network ``net``: its inventory's ``on_hand`` > 0."""
+        q = net.inventory["on_hand"]
+        rows = tuple((str(s), str(p), Decimal(str(x))) for (s, p), x in q[q > 0].items())
+        return cls(rows, net.calendar.start, f"opening balance from network {net.name}")
 
 
 def publish_orders(conn: Connection, orders: pd.DataFrame, content_hash: str, *,
                    name: str = "", network: str = "", source: str = "",
                    promising: ctp.PromisingData | None = None,
-                   report: dict | None = None) -> PublishResult:
+                   report: dict | None = None,
+                   opening: OpeningStock | None = None) -> PublishResult:
     """Write ``orders`` (:data:`ledger.planned.ORDER_COLUMNS`) as a new current plan version,
     inside the caller's transaction. Products and sites must be in the master data.
 
     ``promising`` (lanes, routings, bills of material, resource hours) is stored with the
     version for order promising; without it the previous version's is carried over
     (:func:`ledger.ctp.store`). ``report`` (:func:`ledger.report.plan_report`) is stored with
-    the version for the web page; without it the version has none."""
+    the version for the web page; without it the version has none. ``opening`` stock is
+    posted where the ledger has no moves yet, also when the plan is already current."""
     current = _lock_state(conn, exclusive=True)
+    # under the lock, so a publish sees the opening moves of the one before it
+    opened = len(post_opening_stock(conn, opening.on_hand, opening.date,
+                                    reference=opening.reference)) if opening else 0
     if current is not None:
         cur = conn.execute(sa.select(VERSIONS.c.content_hash, VERSIONS.c.order_count,
                                      VERSIONS.c.carried_count)
                            .where(VERSIONS.c.id == current)).one()
         if cur.content_hash == content_hash:
             return PublishResult(current, cur.order_count, cur.carried_count, False,
-                                 content_hash, None)
+                                 content_hash, None, opened)
     orders = _checked(conn, orders)
     carried = _carried(conn, current)
     orders = _net(orders, carried)
@@ -97,7 +131,7 @@ def publish_orders(conn: Connection, orders: pd.DataFrame, content_hash: str, *,
     if report is not None:
         plan_report.store(conn, plan_id, report)
     conn.execute(STATE.update().where(STATE.c.id == 1).values(current_plan_id=plan_id))
-    return PublishResult(plan_id, total, len(carried), True, content_hash, current)
+    return PublishResult(plan_id, total, len(carried), True, content_hash, current, opened)
 
 
 def _checked(conn: Connection, orders: pd.DataFrame) -> pd.DataFrame:

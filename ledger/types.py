@@ -75,6 +75,7 @@ class MoveType(str, enum.Enum):
     PRODUCTION = "production"      # output of a production order at a plant
     CONSUMPTION = "consumption"    # component issued to production at a plant
     ADJUSTMENT = "adjustment"      # count correction; quantity signed
+    OPENING = "opening"            # starting stock (network on_hand), posted by publishing
 
     @property
     def sign(self) -> int:
@@ -84,7 +85,7 @@ class MoveType(str, enum.Enum):
 
 _SIGN = {MoveType.RECEIPT: 1, MoveType.SHIPMENT: -1, MoveType.TRANSFER_OUT: -1,
          MoveType.TRANSFER_IN: 1, MoveType.PRODUCTION: 1, MoveType.CONSUMPTION: -1,
-         MoveType.ADJUSTMENT: 0}
+         MoveType.ADJUSTMENT: 0, MoveType.OPENING: 1}
 
 
 class OrderType(str, enum.Enum):
@@ -128,10 +129,12 @@ class Role(str, enum.Enum):
 
 
 class AccountKind(str, enum.Enum):
-    """Kinds of general-ledger account; debits increase assets and expenses."""
+    """Kinds of general-ledger account; debits increase assets and expenses, credits
+    liabilities, equity and income."""
 
     ASSET = "asset"
     LIABILITY = "liability"
+    EQUITY = "equity"
     EXPENSE = "expense"
     INCOME = "income"
 

@@ -57,11 +57,14 @@ def test_publish_plan_folder(cli, database_url):
     assert code == 0, out
     got = json.loads(out)
     assert (got["plan_version"], got["orders"], got["created"]) == (1, 9, True)
+    assert got["opening_moves"] == 2  # the network's on-hand at DC1 and PLANT1
     # the same plan again, the network now known to the ledger
     code, out = cli("publish", DATA / "tiny_plan", "--database-url", database_url, "--json")
     assert code == 0 and json.loads(out)["created"] is False
-    code, out = cli("publish", DATA / "tiny_plan", "--database-url", database_url)
-    assert code == 0 and "already current" in out
+    assert json.loads(out)["opening_moves"] == 0
+    code, out = cli("publish", DATA / "tiny_plan", "--network", DATA / "tiny",
+                    "--database-url", database_url)
+    assert code == 0 and "already current" in out and "opening" not in out
 
 
 def test_publish_bad_input_exits_1(cli, database_url, tmp_path):

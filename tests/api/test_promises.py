@@ -2,12 +2,12 @@
 the answer), idempotent retries, read, list, cancel, quotes, the ERP's commitments, tiers and
 quotas, ATP tables, roles and malformed requests.
 
-The tiny network's plan is published and DC1 has 100 FG1 on hand; DC1 reaches C1 in one day.
+The tiny network's plan is published with the network, so DC1 has its 100 FG1 on hand (the
+network's opening stock); DC1 reaches C1 in one day.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -28,8 +28,7 @@ def body(quantity=50, date="2027-01-05", product="FG1", customer="C1", **kw):
 @pytest.fixture
 def api(app, client, keys, tiny):
     led = app.state.ledger
-    led.publish(DATA / "tiny_plan", network=tiny)
-    led.post_move("receipt", "DC1", "FG1", 100, dt.date.today())
+    assert led.publish(DATA / "tiny_plan", network=tiny).opening_moves == 2
     return client, keys
 
 

@@ -41,15 +41,17 @@ def free_port() -> int:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory, tiny):
     """``chainlab serve`` over a ledger with the tiny network, a plan without orders (its
-    lanes, routings and hours) and 100 FG1 at DC1; no RM1 at PLANT1, so nothing can be made
-    yet: (URL, keys)."""
+    lanes, routings and hours) and 100 FG1 at DC1, the opening stock of the network less its
+    RM1 at PLANT1, so nothing can be made yet: (URL, keys)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('promise-race') / 'ledger.db'}"
     else:
         url = testing.schema_url(request.getfixturevalue("pg_database"))
     with Ledger(url, upgrade=True) as led:
-        led.publish_orders(pd.DataFrame(columns=ORDER_COLUMNS), network=tiny)
-        led.post_move("receipt", "DC1", "FG1", 100, tiny.calendar.start)
+        net = tiny.copy()
+        net.inventory = net.inventory.drop(index=("PLANT1", "RM1"))
+        assert led.publish_orders(pd.DataFrame(columns=ORDER_COLUMNS),
+                                  network=net).opening_moves == 1
         keys = {r: led.create_key(r)[0] for r in ("sales", "erp")}
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", SERVE, url, str(port)])

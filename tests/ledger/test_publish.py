@@ -164,5 +164,5 @@ def test_master_data_sync_is_idempotent_and_deactivates(tiny_led, tiny):
     smaller.sites = smaller.sites.drop(index="C2")
     assert tiny_led.sync(smaller).locations_deactivated == 1
     codes = [a.account for a in tiny_led.trial_balance().accounts]
-    assert codes == ["COGS", "GRNI", "INV:DC1", "INV:PLANT1", "INV_ADJ", "REVAL", "TRANSIT",
-                     "WIP"]
+    assert codes == ["COGS", "GRNI", "INV:DC1", "INV:PLANT1", "INV_ADJ", "OPENING", "REVAL",
+                     "TRANSIT", "WIP"]
