@@ -12,13 +12,13 @@ with ``create``.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from api.clikit import emit, err, guarded, out
 from ledger.types import Role
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
@@ -27,24 +27,7 @@ UrlOpt = Annotated[str | None, typer.Option(
     help="ledger database (default: a SQLite file in the user's data folder)")]
 
 
-def _guarded(fn):
-    """``api.cli.guarded``, looked up when the command runs (api.cli imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from api.cli import guarded
-        return guarded(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-def _emit(obj: dict) -> None:
-    from api.cli import emit
-    emit(obj)
-
-
 def _say(text: str) -> None:
-    from api.cli import out
     out.print(text, highlight=False)
 
 
@@ -77,7 +60,7 @@ def find_network(plan_dir: Path) -> Path | None:
     return None
 
 
-@_guarded
+@guarded
 def publish_command(
         plan_dir: Annotated[Path, typer.Argument(help="plan folder (`chainlab plan NET --out DIR`)")],
         network: Annotated[Path | None, typer.Option(
@@ -91,7 +74,7 @@ def publish_command(
     beside the plan) the ledger's master data is synced from it first; without, the plan must
     use only sites and products the ledger already has. With its network, the network's
     on-hand stock is posted as opening stock where the ledger has no stock moves yet."""
-    from api.cli import load
+    from api.clikit import load
     from ledger import db
     from models.errors import NotFoundError
 
@@ -107,7 +90,7 @@ def publish_command(
     finally:
         led.close()
     if as_json:
-        _emit(result.as_dict() | {"database": where})
+        emit(result.as_dict() | {"database": where})
         return
     verb = "published as" if result.created else "already current:"
     opening = (f"; the network's on-hand posted as {result.opening_moves} opening stock moves"
@@ -117,7 +100,7 @@ def publish_command(
          f"in {where}{opening}")
 
 
-@_guarded
+@guarded
 def serve_command(
         host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
@@ -135,6 +118,9 @@ def serve_command(
 
     settings = Settings(**({"database_url": database_url} if database_url else {}))
     app = create_app(settings)  # fails here, with a message, on a database without schema
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"chainlab on http://{shown}:{port}/ (the web page; sign in with a key from "
+              f"`chainlab keys create --role planner`), API docs at /docs", highlight=False)
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level=log_level)
         return
@@ -144,7 +130,7 @@ def serve_command(
                 workers=workers, log_level=log_level)
 
 
-@_guarded
+@guarded
 def db_upgrade_command(
         database_url: UrlOpt = None,
         revision: Annotated[str, typer.Option("--revision", help="target revision")] = "head",
@@ -160,13 +146,13 @@ def db_upgrade_command(
     finally:
         engine.dispose()
     if as_json:
-        _emit({"database": where, "revision": after, "previous": before})
+        emit({"database": where, "revision": after, "previous": before})
         return
     change = f"from {before} to {after}" if before != after else f"already at {after}"
     _say(f"ledger schema in {where}: {change}")
 
 
-@_guarded
+@guarded
 def keys_create_command(
         role: Annotated[Role, typer.Option("--role", case_sensitive=False,
                                            help="what the key may do")],
@@ -180,7 +166,7 @@ def keys_create_command(
     finally:
         led.close()
     if as_json:
-        _emit({"key": key, "role": info.role.value, "prefix": info.prefix, "name": info.name})
+        emit({"key": key, "role": info.role.value, "prefix": info.prefix, "name": info.name})
         return
     _say(f"new {info.role.value} key (shown once, store it now):\n{key}")
 
