@@ -3,10 +3,6 @@ nothing and post nothing twice, on both engines."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from collections import Counter
@@ -15,24 +11,11 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from api.serving import served
 from ledger import Ledger, testing
 
 CLIENTS = 16
 REQUESTS = 12  # per client; every third posts a list of three moves
-
-SERVE = textwrap.dedent("""
-    import sys
-    from api.cli_ledger import serve_command
-    serve_command(host="127.0.0.1", port=int(sys.argv[2]), database_url=sys.argv[1],
-                  workers=1, log_level="warning")
-""")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory, tiny):
@@ -45,28 +28,10 @@ def server(request, tmp_path_factory, tiny):
     with Ledger(database_url, upgrade=True) as led:
         led.sync(tiny)
         key = led.create_key("erp")[0]
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, database_url, str(port)])
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, "the server died at start"
-            assert time.monotonic() < deadline, "the server did not start in 60 s"
-            time.sleep(0.2)
-        yield base, key
+        with served(database_url) as base:
+            yield base, key
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         if request.param == "postgresql":
             testing.drop_schema(database_url)
 

@@ -9,35 +9,17 @@ client asks for 7 with ``allow_partial``: 14 get 7, one gets the last 2, the res
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import textwrap
 import threading
-import time
 from decimal import Decimal
 
 import httpx
 import pandas as pd
 import pytest
 
+from api.serving import served
 from ledger import ORDER_COLUMNS, Ledger, testing
 
 CLIENTS = 64
-SERVE = textwrap.dedent("""
-    import sys
-    from api.cli_ledger import serve_command
-    serve_command(host="127.0.0.1", port=int(sys.argv[2]), database_url=sys.argv[1],
-                  workers=1, log_level="warning")
-""")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory, tiny):
     """``chainlab serve`` over a ledger with the tiny network, a plan without orders (its
@@ -53,28 +35,10 @@ def server(request, tmp_path_factory, tiny):
         assert led.publish_orders(pd.DataFrame(columns=ORDER_COLUMNS),
                                   network=net).opening_moves == 1
         keys = {r: led.create_key(r)[0] for r in ("sales", "erp")}
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, url, str(port)])
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, "the server died at start"
-            assert time.monotonic() < deadline, "the server did not start in 60 s"
-            time.sleep(0.2)
-        yield base, keys
+        with served(url) as base:
+            yield base, keys
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         if request.param == "postgresql":
             testing.drop_schema(url)
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from api.serving import free_port
+
 DATA = Path(__file__).parents[1] / "data"
 ROOT = Path(__file__).parents[2]
 
@@ -73,7 +75,7 @@ def wait(c, keys, job_id, timeout=120.0) -> dict:
 
 
 def test_a_scenario_runs_in_the_background(served):
-    c, keys, app = served
+    c, keys, _ = served
     r = c.post("/v1/scenarios", json=BODY, headers=auth(keys))
     assert r.status_code == 202, r.text
     job = r.json()
@@ -177,12 +179,6 @@ if __name__ == "__main__":
     print(app.state.ledger.create_key("planner")[0], flush=True)
     uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_server_killed_mid_job_reports_the_job_failed_after_restart(tmp_path):

@@ -9,14 +9,9 @@ makes that a failure. Screenshots and the load-time measurements go to ``CHAINLA
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -102,12 +97,6 @@ def ledger_url(demo):
         yield url
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def keys(ledger_url) -> dict[str, str]:
     from ledger import Ledger
@@ -120,36 +109,13 @@ def keys(ledger_url) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def server(demo, ledger_url, keys, artifacts):
     """The API and page served by uvicorn in its own process; yields the base URL."""
+    from api.serving import served
+
     out, _ = demo
-    port = _free_port()
-    env = os.environ | {"CHAINLAB_DATABASE_URL": ledger_url,
-                        "CHAINLAB_SCENARIO_DIR": str(out / "scenarios"),
-                        "CHAINLAB_SCENARIO_WORKERS": "2", "CHAINLAB_KEY_CACHE_SECONDS": "0"}
-    log = open(artifacts / "server.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory",
-                             "api.main:app_from_env", "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
-                    if json.load(r)["status"] == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start; see {artifacts / 'server.log'}")
-            time.sleep(0.2)
+    env = {"CHAINLAB_SCENARIO_DIR": str(out / "scenarios"), "CHAINLAB_SCENARIO_WORKERS": "2",
+           "CHAINLAB_KEY_CACHE_SECONDS": "0"}
+    with open(artifacts / "server.log", "w") as log, served(ledger_url, env=env, log=log) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 class Console:
