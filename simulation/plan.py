@@ -13,6 +13,16 @@ in), and shipments planned for t on a supplier's lane are the supplier's shipmen
 order went out the supplier's lead time earlier, as in the planning model). Planned shipments
 to customers are not released: customers take what they actually order; they only say which
 stock point serves each customer.
+
+With the demand the plan was made for and fixed transit times, execution reproduces the plan
+(filled per period, end-of-period stock and backlog) wherever the plan's timing holds in days:
+daily buckets, or transit times that are whole buckets with no capacity spread over the bucket
+(``tests/simulation/test_plan_execution.py``). A weekly plan is exact only to the week: the
+planner rounds transit days to whole weeks (3 days to 0) and lets what is bought or made in a
+week be used and shipped in that week, while lines and suppliers here work their capacity day
+by day. Such flows reach stock later in the week, or in the next, than the plan assumes, and a
+plan that keeps little stock at the ends of its weeks fills less on the day demanded
+(``fill_rate``) than its on-time share, even where every week's demand is delivered in the week.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from models import Calendar, Network
+from models.calendar import BUCKET_DAYS
 
 START = dt.date(2027, 1, 4)
 
@@ -80,8 +82,6 @@ def policy_mix(days: int = 120, seed: int = 7) -> Network:
     products, two or three customers per DC (one served without a lane lead time, others with),
     and every kind of policy: base stock with weekly review, (s, S), (r, Q), ``plan`` and a
     stock point without a row (lot for lot)."""
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     cal = Calendar("day", START, days)
     dcs = ["DC1", "DC2", "DC3"]
@@ -119,3 +119,52 @@ def policy_mix(days: int = 120, seed: int = 7) -> Network:
     demand = pd.concat(rows)
     return Network.from_tables("mix", cal, sites=sites, products=products, supply=supply,
                                lanes=lanes, inventory=inventory, demand=demand)
+
+
+def plan_chain(bucket: str = "day", periods: int = 28, lead_in: float = 1.0,
+               lead_out: float = 2.0, hours: float | None = 22.0,
+               supply_capacity: float | None = 25.0, customers: int = 2) -> Network:
+    """SUP -> PLANT -> DC -> customers C0.. for planning and then executing the plan: SUP sells
+    RM (``supply_capacity`` per period, None = unlimited) shipped to PLANT in ``lead_in`` days;
+    PLANT makes P from one RM in one hour on LINE (``hours`` per period, None = no resource);
+    P goes to the DC in ``lead_out`` days and on to the customers in 0 days. Demand is fixed
+    (no noise) and rises and falls, so that in a daily plan the line and the supplier bind and
+    the plan builds ahead: per customer and day 8 + 6 sin(2 pi t / 14), summed per bucket (the
+    simulation spreads a week's quantity evenly over its days)."""
+    d = BUCKET_DAYS[bucket]
+    cal = Calendar(bucket, START, periods)
+    cust = [f"C{i}" for i in range(customers)]
+    sites = pd.DataFrame({"id": ["SUP", "PLANT", "DC"] + cust,
+                          "kind": ["supplier", "plant", "dc"] + ["customer"] * customers})
+    products = pd.DataFrame({"id": ["RM", "P"], "standard_cost": [2.0, 10.0],
+                             "holding_cost": [0.01 * d, 0.1 * d], "price": [0.0, 25.0]})
+    supply = pd.DataFrame({"supplier": ["SUP"], "product": ["RM"], "unit_cost": [2.0],
+                           "capacity_per_period": [supply_capacity], "lead_time_days": [0.0]})
+    lanes = pd.DataFrame({"origin": ["SUP", "PLANT"] + ["DC"] * customers,
+                          "destination": ["PLANT", "DC"] + cust,
+                          "cost_per_unit": [0.1, 1.0] + [0.5] * customers,
+                          "product": ["RM", "P"] + [""] * customers,
+                          "lead_time_days": [lead_in, lead_out] + [0.0] * customers,
+                          "lead_time_sd_days": 0.0})
+    production = pd.DataFrame({"plant": ["PLANT"], "product": ["P"], "unit_cost": [3.0],
+                               "resource": ["LINE" if hours is not None else ""],
+                               "hours_per_unit": [1.0 if hours is not None else 0.0]})
+    resources = (pd.DataFrame({"plant": ["PLANT"], "resource": ["LINE"],
+                               "hours_per_period": [hours]}) if hours is not None else None)
+    bom = pd.DataFrame({"product": ["P"], "component": ["RM"], "quantity": [1.0]})
+    inventory = pd.DataFrame({"site": ["DC", "PLANT"], "product": ["P", "RM"],
+                              "on_hand": [60.0, 20.0], "policy": ["plan", "plan"]})
+    t = np.arange(periods * d)
+    daily = 8.0 + 6.0 * np.sin(2 * np.pi * t / 14)
+    per_bucket = daily.reshape(periods, d).sum(axis=1)
+    dates = [START + dt.timedelta(days=d * i) for i in range(periods)]
+    demand = pd.concat([pd.DataFrame({"customer": c, "product": "P", "date": dates,
+                                      "quantity": np.round(per_bucket, 3), "sd": 0.0,
+                                      "distribution": "fixed"}) for c in cust])
+    if resources is not None:
+        return Network.from_tables("chain", cal, sites=sites, products=products, supply=supply,
+                                   lanes=lanes, production=production, resources=resources,
+                                   bom=bom, inventory=inventory, demand=demand)
+    return Network.from_tables("chain", cal, sites=sites, products=products, supply=supply,
+                               lanes=lanes, production=production, bom=bom, inventory=inventory,
+                               demand=demand)
