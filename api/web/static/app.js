@@ -6,7 +6,7 @@ const KEY = "chainlab.key";
 const KIND_COLORS = { supplier: "#8e44ad", plant: "#d35400", dc: "#1f6feb", customer: "#2e8b57" };
 const SERIES = ["#1f6feb", "#d35400", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d",
   "#b7950b", "#2c3e50", "#e84393"];
-const MAIN_KPIS = ["fill_rate", "otif", "cycle_service_level", "backorders", "stockout_days",
+const MAIN_KPIS = ["fill_rate", "period_fill_rate", "otif", "cycle_service_level", "backorders", "stockout_days",
   "avg_inventory", "total_cost"];
 
 const state = { me: null, loaded: {}, charts: {}, report: null, currency: "", jobs: [],
