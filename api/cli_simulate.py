@@ -15,6 +15,7 @@ Register with ``app.command("simulate")(simulate_command)`` in ``api/cli.py``.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -42,9 +43,12 @@ OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="folder for the result tables, summary.json and simulation.png")]
 
 #: KPIs of the terminal table, in order
-SHOWN = ("fill_rate", "otif", "cycle_service_level", "backorders", "stockout_days",
-         "avg_inventory", "peak_inventory", "holding_cost", "transport_cost", "purchase_cost",
-         "production_cost", "backlog_cost", "lost_sales_cost", "total_cost")
+SHOWN = ("fill_rate", "period_fill_rate", "avg_days_late", "otif", "cycle_service_level",
+         "backorders", "stockout_days", "avg_inventory", "peak_inventory", "holding_cost",
+         "transport_cost", "purchase_cost", "production_cost", "backlog_cost",
+         "lost_sales_cost", "total_cost")
+#: digits after the point, by KPI or else by unit (default 0): days late are a few days
+DIGITS = {"share": 3, "avg_days_late": 1}
 
 
 @guarded
@@ -93,8 +97,11 @@ def _print(result, out) -> None:
     k = result.kpis
     for name in SHOWN:
         r = k.loc[name]
-        share = r["unit"] == "share"
-        fmt = (lambda v: f"{v:.3f}") if share else (lambda v: f"{v:,.0f}")
+        digits = DIGITS.get(name, DIGITS.get(r["unit"], 0))
+
+        def fmt(v, digits=digits):
+            return "-" if math.isnan(v) else f"{v:,.{digits}f}"
+
         ci = "" if r["ci_low"] != r["ci_low"] else f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
         t.add_row(name.replace("_", " "), fmt(r["mean"]), ci, r["unit"])
     console.print(t)

@@ -29,15 +29,15 @@ from scenarios.store import RunError, StoredRun, find_runs
 from simulation.kpis import KPIS, interval, t_quantile
 
 #: KPIs where more is better; for the others (costs, backorders, ...) less is better
-HIGHER_IS_BETTER = frozenset({"fill_rate", "otif", "cycle_service_level"})
+HIGHER_IS_BETTER = frozenset({"fill_rate", "period_fill_rate", "otif", "cycle_service_level"})
 #: KPIs that describe the input rather than how well the network did
 NEUTRAL = frozenset({"demand"})
 #: simulated cost KPIs, by category
 COST_KPIS = ("production_cost", "purchase_cost", "transport_cost", "holding_cost",
              "backlog_cost", "lost_sales_cost", "fixed_cost")
 #: KPIs shown first (the report's table, the CLI's)
-MAIN_KPIS = ("fill_rate", "otif", "cycle_service_level", "backorders", "stockout_days",
-             "avg_inventory", "total_cost") + COST_KPIS
+MAIN_KPIS = ("fill_rate", "period_fill_rate", "otif", "cycle_service_level", "backorders",
+             "stockout_days", "avg_inventory", "total_cost") + COST_KPIS
 CHANGES = ("added", "removed", "moved", "resized")
 
 
@@ -214,6 +214,8 @@ def compare(runs: Sequence, baseline: str | None = None, confidence: float = 0.9
             value = float(k.at[kpi, "mean"])
             if r is base:
                 delta, lo, hi = 0.0, 0.0, 0.0
+            elif kpi not in base.replications.columns:  # a run from before the KPI existed
+                delta, lo, hi = math.nan, math.nan, math.nan
             else:
                 delta, lo, hi = difference_interval(
                     r.replications[kpi].to_numpy(), base.replications[kpi].to_numpy(),

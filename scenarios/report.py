@@ -186,6 +186,9 @@ def _kpi_table(c: Comparison) -> str:
         f, fd = _fmt(unit), _fmt_delta(unit)
         cells = []
         for s in c.scenarios:
+            if (kpi, s) not in rows.index:  # a run stored before the KPI existed
+                cells.append("<td>–</td>")
+                continue
             r = rows.loc[(kpi, s)]
             v = (f"{f(r['value'])} <span class=ci>[{f(r['value_ci_low'])}, "
                  f"{f(r['value_ci_high'])}]</span>")
@@ -323,9 +326,11 @@ def _forest(c: Comparison) -> str:
     others = [s for s in c.scenarios if s != c.baseline]
     if not others:
         return "<p class=meta>Only one run.</p>"
-    kpis = [k for k in ("fill_rate", "otif", "backorders", "avg_inventory", "total_cost")
-            if k in set(c.rows["kpi"])]
     rows = c.rows.set_index(["kpi", "scenario"])
+    # KPIs every run has (runs stored before a KPI existed lack it)
+    kpis = [k for k in ("fill_rate", "period_fill_rate", "otif", "backorders", "avg_inventory",
+                        "total_cost")
+            if all((k, s) in rows.index for s in c.scenarios)]
     label_w, panel_w, row_h = 150, 190, 20
     w = label_w + panel_w * len(kpis) + 10
     h = 40 + row_h * len(others) + 30

@@ -94,6 +94,12 @@ class World:
         self.filled = [[0.0] * D for _ in range(M)]
         self.lost = [[0.0] * D for _ in range(M)]
         self.otif = [[0] * D for _ in range(M)]
+        # backordered units by the day they were demanded: filled later, filled later but by
+        # the end of that day's period, and the days they waited (units x days)
+        self.late_filled = [[0.0] * D for _ in range(M)]
+        self.late_in_period = [[0.0] * D for _ in range(M)]
+        self.late_days = [[0.0] * D for _ in range(M)]
+        self.bucket = model.bucket_days
         self.stockout = [[0] * D for _ in range(N)]
         self.transport = [0.0] * D
         self.purchase = [0.0] * D
@@ -122,6 +128,11 @@ class World:
             self.transport[day] += q * self.lane_cost[lane]
             self.flows["delivered"][p] += q
             self.cust_owed[n] -= q
+            d0 = order[4]
+            self.late_filled[m][d0] += q
+            self.late_days[m][d0] += q * (day - d0)
+            if day // self.bucket == d0 // self.bucket:
+                self.late_in_period[m][d0] += q
             if order[0] <= EPS and day + self.lead[lane][day] <= order[3]:
                 self.otif[m][order[4]] = 1
 
@@ -244,6 +255,9 @@ class World:
             "on_hand": np.ascontiguousarray(on_hand), "cust_backlog": np.ascontiguousarray(owed),
             "filled": np.array(self.filled), "lost": np.array(self.lost),
             "otif": np.array(self.otif, dtype=bool), "stockout": np.array(self.stockout, bool),
+            "late_filled": np.array(self.late_filled),
+            "late_in_period": np.array(self.late_in_period),
+            "late_days": np.array(self.late_days),
             "transport": np.array(self.transport), "purchase": np.array(self.purchase),
             "production": np.array(self.production), "end_owed": end_owed,
             "flows": self.flows | {"end_stock": end_stock},

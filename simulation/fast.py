@@ -174,11 +174,12 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
     filled, lost, otif = filled.T.copy(), lost.T.copy(), otif.T.copy()
     stockout, late = stockout.T.copy(), late.T.copy()
     end_owed = np.zeros(M)
+    waited = {k: np.zeros((M, D)) for k in ("late_filled", "late_in_period", "late_days")}
     delivered_late = late.sum(axis=1)
     if bo_day:
         _settle_backorders(np.concatenate(bo_day), np.concatenate(bo_stream),
                            np.concatenate(bo_qty), sn, sl, s_cost, due, late, lead, otif,
-                           transport, end_owed)
+                           transport, end_owed, waited, model.bucket_days)
 
     products = sorted({n.product for n in nodes} | set(model.streams["product"]))
     flows = {k: dict.fromkeys(products, 0.0) for k in
@@ -194,14 +195,22 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
     return {"on_hand": on_hand_rec.T.copy(), "cust_backlog": owed_rec.T.copy(),
             "filled": filled, "lost": lost,
             "otif": otif, "stockout": stockout, "transport": transport, "purchase": purchase,
-            "production": np.zeros(D), "end_owed": end_owed, "flows": flows, "events": 0}
+            "production": np.zeros(D), "end_owed": end_owed, "flows": flows, "events": 0,
+            **waited}
 
 
 def _settle_backorders(day, stream, qty, sn, sl, s_cost, due, late, lead, otif, transport,
-                       end_owed) -> None:
+                       end_owed, waited, bucket) -> None:
     """Backorders are filled oldest first (order day, then stream order): from the units each
     node filled late per day, find when each order line was complete (OTIF), what its
-    shipments cost (lane cost per unit of its stream) and what is still owed at the end."""
+    shipments cost (lane cost per unit of its stream), what is still owed at the end, and, in
+    ``waited`` by stream and order day, the units filled late, how many of them by the end of
+    the order day's period (of ``bucket`` days), and the days they waited (units x days).
+
+    A line holds the positions [start, end) of its node's queue; with F(t) the units the node
+    filled late up to day t, the line has min(q, max(0, F(t) - start)) by day t. The days its
+    units waited are G(end) - G(start) - d0 x (units filled), G(x) the sum of fill days of
+    positions below x: piecewise linear in x, of slope t on (F(t-1), F(t)]."""
     D = late.shape[1]
     node = sn[stream]
     order = np.lexsort((stream, day, node))  # FIFO within each node
@@ -220,5 +229,14 @@ def _settle_backorders(day, stream, qty, sn, sl, s_cost, due, late, lead, otif, 
         ok = done < D
         dc = done[ok]
         otif[m[ok], d0[ok]] = dc + lead[sl[m[ok]], dc] <= d0[ok] + due[m[ok]]
-        remaining = q - np.clip(cum_fill[-1] - start, 0.0, q)
-        np.add.at(end_owed, m, remaining)
+        got = np.clip(cum_fill[-1] - start, 0.0, q)
+        np.add.at(end_owed, m, q - got)
+        period_end = np.minimum((d0 // bucket + 1) * bucket, D) - 1
+        in_period = np.clip(cum_fill[period_end] - start, 0.0, q)
+        days = np.flatnonzero(late[n] > 0)
+        G = np.r_[0.0, np.cumsum(days * late[n, days])]
+        F = np.r_[0.0, cum_fill[days]]
+        waited_days = np.interp(end, F, G) - np.interp(start, F, G) - d0 * got
+        np.add.at(waited["late_filled"], (m, d0), got)
+        np.add.at(waited["late_in_period"], (m, d0), in_period)
+        np.add.at(waited["late_days"], (m, d0), waited_days)

@@ -1,7 +1,18 @@
 """KPIs computed from the records of a replication, and confidence intervals across replications.
 
-Every KPI counts days from ``warmup_days`` on (stock and orders still evolve during warm-up).
+Every KPI counts days from ``warmup_days`` on (stock and orders still evolve during warm-up);
+the fill rates and days late count the units demanded on those days, however late they are
+filled.
 Customer-facing figures are over all customer x product streams.
+
+Three fill measures, for units demanded on day t in period P(t) (buckets of the calendar):
+
+- ``fill_rate``: filled from stock on day t (type 2 service);
+- ``period_fill_rate``: filled by the last day of P(t), on day t or as a backorder later in
+  P(t); what a planner calls on time in a weekly plan, so a weekly plan that delivers each
+  week's demand within the week has period_fill_rate 1 however little it fills on the day;
+- ``avg_days_late``: over the backordered units filled before the horizon ends, the mean of
+  (fill day - t).
 """
 
 from __future__ import annotations
@@ -15,6 +26,14 @@ import numpy as np
 KPIS: dict[str, tuple[str, str]] = {
     "fill_rate": ("share", "units filled from stock on the day they were demanded / units "
                            "demanded (type 2 service)"),
+    "period_fill_rate": ("share", "units filled from stock by the end of the period (the "
+                                  "calendar's week or day) they were demanded in / units "
+                                  "demanded: the planner's on-time measure; unlike fill_rate, "
+                                  "a backorder filled later in the same period counts (equal "
+                                  "to fill_rate with daily buckets)"),
+    "avg_days_late": ("days", "days from demand to fill, averaged over backordered units "
+                              "filled later; lost units and units still owed at the end are "
+                              "left out (see lost_sales, backorders)"),
     "otif": ("share", "order lines (a customer's demand of a product on a day) delivered in full "
                       "by the requested date / order lines"),
     "cycle_service_level": ("share", "review cycles of customer-facing stock points without a "
@@ -82,6 +101,11 @@ def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
 
     k = {}
     k["fill_rate"] = float(filled.sum()) / total_demand if total_demand > 0 else math.nan
+    late_filled = float(rec["late_filled"][:, w:].sum())
+    in_period = float(filled.sum()) + float(rec["late_in_period"][:, w:].sum())
+    k["period_fill_rate"] = in_period / total_demand if total_demand > 0 else math.nan
+    k["avg_days_late"] = (float(rec["late_days"][:, w:].sum()) / late_filled if late_filled > 0
+                          else math.nan)
     k["otif"] = float(rec["otif"][:, w:][lines].sum()) / n_lines if n_lines else math.nan
     k["cycle_service_level"] = 1.0 - cycles_out / cycles if cycles else math.nan
     k["backorders"] = float(owed.sum(axis=0).mean()) if N else 0.0

@@ -23,6 +23,8 @@ week be used and shipped in that week, while lines and suppliers here work their
 by day. Such flows reach stock later in the week, or in the next, than the plan assumes, and a
 plan that keeps little stock at the ends of its weeks fills less on the day demanded
 (``fill_rate``) than its on-time share, even where every week's demand is delivered in the week.
+The simulation's measure of that share is ``period_fill_rate`` (units filled by the end of the
+period they were demanded in), the KPI to hold against the plan's promise.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.compare import compare, diff_orders, difference_interval
+from scenarios.compare import MAIN_KPIS, compare, diff_orders, difference_interval
 from scenarios.executor import open_pool
 from scenarios.report import render, write_report
 from scenarios.run import run
@@ -178,6 +179,41 @@ def test_costs_and_plan_changes(out):
 
 def obj_changes_are_json(c) -> bool:
     return json.loads(json.dumps(c.as_dict()))["plan_changes"]["surge"]["resized"] > 0
+
+
+def test_period_fill_rate_is_a_main_kpi_next_to_fill_rate(out):
+    c = compare([out / "runs"])
+    assert MAIN_KPIS[:2] == ("fill_rate", "period_fill_rate")
+    t = c.table()
+    assert list(t.index[:2]) == ["fill_rate", "period_fill_rate"]
+    # weekly buckets: within the week fills at least what the day fills
+    assert (t.loc["period_fill_rate"] >= t.loc["fill_rate"] - 1e-12).all()
+    r = c.rows.set_index(["scenario", "kpi"])
+    assert r.at[("surge", "period_fill_rate"), "unit"] == "share"
+    for kpi in ("period_fill_rate", "avg_days_late"):  # more is better, and less is better
+        x = r.loc[("surge", kpi)]
+        if x["significant"]:
+            assert x["better"] == ((x["delta"] > 0) == (kpi == "period_fill_rate"))
+    assert "period fill rate" in render(c)
+
+
+def test_a_run_from_before_a_kpi_existed_is_compared_without_it(out, tmp_path):
+    new_kpis = ["period_fill_rate", "avg_days_late"]
+    for name in ("baseline", "surge"):
+        shutil.copytree(out / "runs" / name, tmp_path / "old" / name)
+        sim = tmp_path / "old" / name / "simulation"
+        k = pd.read_csv(sim / "kpis.csv")
+        k[~k["kpi"].isin(new_kpis)].to_csv(sim / "kpis.csv", index=False)
+        reps = pd.read_csv(sim / "replications.csv")
+        reps.drop(columns=new_kpis).to_csv(sim / "replications.csv", index=False)
+    c = compare([tmp_path / "old" / "baseline", out / "runs" / "surge"])
+    r = c.rows.set_index(["scenario", "kpi"])
+    assert ("baseline", "period_fill_rate") not in r.index
+    assert math.isnan(r.at[("surge", "period_fill_rate"), "delta"])
+    assert "period fill rate" not in render(c).split("Differences from the baseline")[0]
+    c = compare([out / "runs" / "baseline", tmp_path / "old" / "surge"])
+    assert ("surge", "period_fill_rate") not in c.rows.set_index(["scenario", "kpi"]).index
+    assert "period fill rate" in render(c)  # the baseline's value, "–" for the old run
 
 
 def test_baseline_can_be_chosen_and_must_exist(out):

@@ -77,13 +77,14 @@ def serial_two_stage(days: int = 200, mean: float = 100.0, sd: float = 20.0,
                                lanes=lanes, inventory=inventory, demand=demand)
 
 
-def policy_mix(days: int = 120, seed: int = 7) -> Network:
+def policy_mix(days: int = 120, seed: int = 7, bucket: str = "day") -> Network:
     """Three DCs bought from two unlimited suppliers over lanes with random transit times, two
     products, two or three customers per DC (one served without a lane lead time, others with),
     and every kind of policy: base stock with weekly review, (s, S), (r, Q), ``plan`` and a
-    stock point without a row (lot for lot)."""
+    stock point without a row (lot for lot). With ``bucket="week"`` the calendar has
+    ``days // 7`` weeks and the same daily demand rows (each week sums its seven)."""
     rng = np.random.default_rng(seed)
-    cal = Calendar("day", START, days)
+    cal = Calendar(bucket, START, days // BUCKET_DAYS[bucket])
     dcs = ["DC1", "DC2", "DC3"]
     cust = [f"C{i}" for i in range(8)]
     home = {c: dcs[i % 3] for i, c in enumerate(cust)}

@@ -29,9 +29,12 @@ def test_json_has_the_contract_fields(app, tiny_path):
     assert r.exit_code == 0, r.output
     obj = json.loads(r.stdout)
     assert obj["replications"] == 3 and obj["seed"] == 4
-    for k in ("fill_rate", "otif", "avg_inventory", "total_cost", "backorders"):
+    for k in ("fill_rate", "otif", "avg_inventory", "total_cost", "backorders",
+              "period_fill_rate"):
         v = obj["kpis"][k]
         assert v["ci_low"] <= v["mean"] <= v["ci_high"]
+    # tiny has weekly buckets: within the week fills at least what the day fills
+    assert obj["kpis"]["period_fill_rate"]["mean"] >= obj["kpis"]["fill_rate"]["mean"]
     again = json.loads(run(app, tiny_path, "-n", 3, "--seed", 4, "--json").stdout)
     assert again["kpis"] == obj["kpis"]
 
@@ -40,7 +43,8 @@ def test_out_writes_tables_and_a_picture(app, tiny_path, tmp_path):
     out = tmp_path / "sim"
     r = run(app, tiny_path, "-n", 2, "--workers", 1, "--out", out)
     assert r.exit_code == 0, r.output
-    assert "fill rate" in r.stdout
+    assert "fill rate" in r.stdout and "period fill rate" in r.stdout
+    assert "avg days late" in r.stdout
     for f in ("kpis.csv", "replications.csv", "sites.csv", "series.csv", "service.csv",
               "balance.csv", "summary.json", "simulation.png"):
         assert (out / f).stat().st_size > 0, f

@@ -12,21 +12,34 @@ from simulation.demand import TableDemand
 from simulation.run import _Context, inputs
 
 
+@pytest.mark.parametrize("bucket", ["day", "week"])
 @pytest.mark.parametrize("opts", [{}, {"unmet": "lost"},
                                   {"order_lead_days": 2, "warmup_days": 5}],
                          ids=["backlog", "lost", "slack"])
-def test_fast_path_reproduces_the_simpy_model(opts):
-    net = policy_mix()
+def test_fast_path_reproduces_the_simpy_model(opts, bucket):
+    net = policy_mix(bucket=bucket)
     a = simulate(net, options=SimOptions(replications=3, engine="numpy", workers=1, **opts))
     b = simulate(net, options=SimOptions(replications=3, engine="simpy", workers=1, **opts))
     assert (a.engine, b.engine) == ("numpy", "simpy")
     ra, rb = a.replications.drop(columns="events"), b.replications.drop(columns="events")
+    assert {"period_fill_rate", "avg_days_late"} <= set(ra.columns)
     pd.testing.assert_frame_equal(ra, rb, rtol=1e-9, atol=1e-9)
     pd.testing.assert_frame_equal(a.series, b.series, rtol=1e-9, atol=1e-9)
     pd.testing.assert_frame_equal(a.sites, b.sites, rtol=1e-9, atol=1e-9)
     # a test that compares nothing proves nothing: service is neither perfect nor nil
     assert 0.5 < b.kpi("fill_rate") < 0.98
     assert b.kpi("units_short") > 0
+    fill, period_fill = rb["fill_rate"], rb["period_fill_rate"]
+    if bucket == "day" or opts.get("unmet") == "lost":
+        # nothing is filled later on the day it was demanded, and lost units never are
+        np.testing.assert_allclose(period_fill, fill, rtol=1e-12)
+    else:
+        # backorders filled later in their week count: strictly between the two
+        assert (fill < period_fill - 0.01).all() and (period_fill < 1).all()
+    if opts.get("unmet") == "lost":
+        assert rb["avg_days_late"].isna().all()
+    else:
+        assert (rb["avg_days_late"] >= 1).all()
 
 
 def test_engine_auto_and_numpy_refusal(tiny):
