@@ -389,17 +389,18 @@ function renderJobs(jobs, tick = []) {
     if (ev.target.checked) state.ticked.push(id);
   };
   table($("#runs"), ["", "scenario", "status", "submitted", { label: "fill rate", num: true },
-    { label: "total cost", num: true }],
+    { label: "in period", num: true }, { label: "total cost", num: true }],
   jobs.map((j) => el("tr", { "data-job": j.id },
     el("td", {}, el("input", { type: "checkbox", value: j.id, "aria-label": `compare ${j.scenario}`,
       disabled: j.status !== "done", checked: was.has(j.id), onchange: toggle })),
     el("td", { text: j.scenario, title: j.id }),
     el("td", {}, el("span", { class: `badge ${j.status}`, text: j.status, title: j.error || "" })),
     el("td", { text: (j.submitted_at || "").replace("T", " ").slice(0, 19) }),
-    el("td", { class: "num", text: pct(kpi(j, "fill_rate")) }),
+    el("td", { class: "num", text: pct(kpi(j, "fill_rate")), title: "filled from stock on the day demanded" }),
+    el("td", { class: "num", text: pct(kpi(j, "period_fill_rate")), title: "delivered within the period demanded (the plan's measure)" }),
     el("td", { class: "num", text: money(kpi(j, "total_cost")) }))));
   if (!jobs.length) {
-    $("#runs tbody").append(el("tr", {}, el("td", { colspan: 6, class: "hint",
+    $("#runs tbody").append(el("tr", {}, el("td", { colspan: 7, class: "hint",
       text: "No runs yet: start one from a scenario file." })));
   }
 }
