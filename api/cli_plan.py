@@ -24,7 +24,7 @@ from rich.text import Text
 
 from api.clikit import emit, err, guarded, load, out
 from models import ChainlabError, Network
-from solver import Plan, Progress, SolveOptions, Status, Unmet, backends, plan
+from solver import Plan, Progress, SolveOptions, Status, Timing, Unmet, backends, plan
 
 
 def crm_demand(net: Network, crm: Path):
@@ -83,6 +83,9 @@ def summary_table(p: Plan) -> Group:
         t.add_row(name, "" if v is None else f"{v:,.2f} {p.currency}")
     t.add_row("gap", "" if p.gap is None else f"{p.gap:.4%}")
     t.add_row("backend", p.backend)
+    timing = getattr(p.options, "timing", None)
+    if timing is not None:
+        t.add_row("timing", timing.value)
     t.add_row("build / solve", f"{p.build_seconds:.2f} s / {p.solve_seconds:.2f} s")
     t.add_row("size", f"{p.size['variables']:,} variables, {p.size['constraints']:,} rows"
                       + (f", {p.size['integers']:,} integer" if p.size.get("integers") else ""))
@@ -112,6 +115,11 @@ def plan_command(
                                        min=0.0, max=0.999)] = 1e-4,
     unmet: Annotated[Unmet, typer.Option("--unmet", help="unmet demand is backlogged, lost, "
                                          "or not allowed (none)")] = Unmet.BACKLOG,
+    timing: Annotated[Timing, typer.Option(
+        "--timing", help="nominal: lead times rounded to the nearest period, and what comes in "
+                         "during a period may leave in it; robust: lead times rounded up, and "
+                         "what is received or made in a period leaves from the next (a plan "
+                         "that holds up when executed day by day)")] = Timing.NOMINAL,
     duals: Annotated[bool, typer.Option("--duals/--no-duals", help="marginal values of the "
                                         "capacities (for a MILP: of the LP with its integer "
                                         "decisions fixed, one more LP solve)")] = True,
@@ -122,7 +130,7 @@ def plan_command(
 ):
     """Production-distribution plan: what to make, buy, ship and hold, period by period."""
     options = SolveOptions(backend=backend, time_limit=time_limit, gap=gap, unmet=unmet,
-                           duals=duals)
+                           timing=timing, duals=duals)
     name = backends.backend_class(backend).name
     status = _Status(name)
     with Live(status, console=err, refresh_per_second=4, transient=True,

@@ -39,12 +39,14 @@ from models import Network
 from models.errors import ChainlabError, Issue, ValidationError
 from scenarios import overrides, spec, store
 from scenarios.executor import Pool, open_pool
-from scenarios.spec import Scenario, SimulateSpec, SolveSpec
+from scenarios.spec import Scenario, SimulateSpec
 
 #: solver options of a scenario file that leaves them out: stop within 0.5 % of the optimum
 #: (the example's plan, a small MILP, then solves in seconds), and after 5 minutes at most
 DEFAULT_GAP = 0.005
 DEFAULT_TIME_LIMIT = 300.0
+#: lead times rounded to the nearest period, no handling lag (``solver.Timing``)
+DEFAULT_TIMING = "nominal"
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,11 @@ class RunOptions:
 
         sim = SimulateSpec(replications=first(self.replications, sc.simulate.replications),
                            seed=first(self.seed, sc.simulate.seed))
-        sol = SolveSpec(backend=first(self.backend, sc.solve.backend),
-                        time_limit=first(self.time_limit, sc.solve.time_limit,
-                                         DEFAULT_TIME_LIMIT),
-                        gap=first(self.gap, sc.solve.gap, DEFAULT_GAP))
+        sol = sc.solve.model_copy(update={
+            "backend": first(self.backend, sc.solve.backend),
+            "time_limit": first(self.time_limit, sc.solve.time_limit, DEFAULT_TIME_LIMIT),
+            "gap": first(self.gap, sc.solve.gap, DEFAULT_GAP),
+            "timing": first(sc.solve.timing, DEFAULT_TIMING)})
         return sc.model_copy(update={"simulate": sim, "solve": sol})
 
 
@@ -382,8 +385,7 @@ def _one(p: _Prepared, out: Path, pool: Pool, report: ProgressFn,
     started = store.now()
     if stop.is_set():
         raise Cancelled(f"{sc.name}: cancelled before it started")
-    solve = SolveOptions(backend=sc.solve.backend, time_limit=sc.solve.time_limit,
-                         gap=sc.solve.gap)
+    solve = SolveOptions(**sc.solve.model_dump(exclude_none=True))
     n, seed = sc.simulate.replications, sc.simulate.seed
     sim_options = SimOptions(replications=n, seed=seed, workers=1)
     report(Event(sc.name, Phase.PLAN, message=pool.describe()))

@@ -113,9 +113,14 @@ class Override(_Strict):
 
 
 class SolveSpec(_Strict):
+    """``solve:`` of a scenario file: keyword arguments of ``solver.SolveOptions`` (left out =
+    the run's default)."""
+
     backend: str | None = None
     time_limit: float | None = Field(None, gt=0)
     gap: float | None = Field(None, ge=0)
+    #: ``solver.Timing``: nominal, or robust (lead times rounded up, a one-period handling lag)
+    timing: Literal["nominal", "robust"] | None = None
 
 
 class SimulateSpec(_Strict):

@@ -6,10 +6,10 @@ from solver import backends
 from solver.check import check_plan
 from solver.design import DesignOptions, Horizon, Sourcing, design
 from solver.design_result import Design
-from solver.options import EndInventory, Method, SolveOptions, Unmet
+from solver.options import EndInventory, Method, SolveOptions, Timing, Unmet
 from solver.planner import plan, solve_lp
 from solver.result import Bottleneck, Diagnosis, Plan, Progress, Shortfall, Status
 
 __all__ = ["Bottleneck", "Design", "DesignOptions", "Diagnosis", "EndInventory", "Horizon",
-           "Method", "Plan", "Progress", "Shortfall", "SolveOptions", "Sourcing", "Status", "Unmet",
-           "backends", "check_plan", "design", "plan", "solve_lp"]
+           "Method", "Plan", "Progress", "Shortfall", "SolveOptions", "Sourcing", "Status",
+           "Timing", "Unmet", "backends", "check_plan", "design", "plan", "solve_lp"]

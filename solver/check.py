@@ -4,7 +4,9 @@
 without the model's index arrays: flow is conserved at every plant and DC for every product and
 period, deliveries and backlog add up to the demand, every capacity and storage limit holds,
 shipments arrive exactly one lane lead time after they leave (and inside the horizon),
-purchases ship one supplier lead time after the order, minimum lots and shipments hold, and
+purchases ship one supplier lead time after the order (lead times in buckets as the plan's
+``options.timing`` rounds them), with a handling lag nothing leaves a plant or DC before it
+was in stock there, minimum lots and shipments hold, and
 the costs by category, recomputed from prices and quantities, add up to the objective.
 """
 
@@ -15,7 +17,7 @@ import pandas as pd
 
 from models import Network
 from solver.data import _products, _recipes, demand_table
-from solver.options import Unmet
+from solver.options import Timing, Unmet
 from solver.result import Plan
 
 
@@ -29,6 +31,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     cal = net.calendar
     T = cal.periods
     opts = plan.options
+    timing = opts.timing if opts is not None else Timing.NOMINAL
 
     def close(a, b, scale=None):
         s = max(1.0, abs(a), abs(b)) if scale is None else max(1.0, scale)
@@ -53,7 +56,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     wrong = (lp != "") & (lp != ship["product"].to_numpy())
     if wrong.any():
         problems.append(f"{wrong.sum()} shipment(s) carry a product their lane does not")
-    lead = cal.to_buckets(lanes.loc[ship["lane"], "lead_time_days"].to_numpy())
+    lead = timing.to_buckets(cal, lanes.loc[ship["lane"], "lead_time_days"].to_numpy())
     bad = ship["arrival"].to_numpy() != ship["period"].to_numpy() + lead
     if bad.any():
         r = ship[bad].iloc[0]
@@ -79,7 +82,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
             problems.append(f"shipments of products a supplier does not offer: {missing[:5]}")
     if len(pur):
         keys = list(zip(pur["supplier"], pur["product"]))
-        sl = cal.to_buckets(sup.loc[keys, "lead_time_days"].to_numpy())
+        sl = timing.to_buckets(cal, sup.loc[keys, "lead_time_days"].to_numpy())
         if (pur["ship_period"].to_numpy() != pur["period"].to_numpy() + sl).any():
             problems.append("purchases not shipped one supplier lead time after the order")
         if (pur["period"] < 0).any():
@@ -132,6 +135,21 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
         problems.append(f"flow not conserved at {s} for {p} in period {t}: stock "
                         f"{level[i, t]:.6g}, inflow-outflow says {expect[i, t]:.6g} "
                         f"({bad.sum()} cell(s) in all)")
+
+    # handling lag: what leaves in t (shipped on, or used as a component) was in stock at the
+    # end of t - 1
+    if timing.lag:
+        leaving = flows[flows["q"] < 0].groupby(["site", "product", "period"])["q"].sum()
+        out_flow = -leaving.reindex(grid).fillna(0.0).to_numpy().reshape(-1, T)
+        start = prev  # stock at the end of t - 1, on hand at t = 0
+        early = out_flow > start + tol * np.maximum(1.0, start)
+        if early.any():
+            i, t = np.argwhere(early)[0]
+            s, p = pairs.iloc[i]
+            problems.append(f"{s} sends out {out_flow[i, t]:.6g} of {p} in period {t} but "
+                            f"holds only {start[i, t]:.6g} at its start, and what comes in "
+                            f"during a period may leave only from the next "
+                            f"({early.sum()} cell(s) in all)")
 
     # customers: deliveries, backlog and lost add up to demand
     d = demand_table(net, demand)

@@ -3,7 +3,8 @@
 :func:`prepare` keeps the sites that take part in a plan (existing suppliers, plants and DCs, and
 every customer; candidate sites are for network design), expands lanes that carry every product
 into one arc per product that can reach the origin and is wanted at the destination, expands BOM
-rows that apply to every plant, converts lead times to buckets, and puts demand on the
+rows that apply to every plant, converts lead times to buckets (as ``options.timing`` says:
+rounded half up, or up, with or without a handling lag), and puts demand on the
 customer x product x period grid. Everything is a DataFrame keyed by network IDs.
 """
 
@@ -59,6 +60,9 @@ class PlanData:
     #: capacity multipliers per period from ``net.capacity_changes`` (outages, slowdowns):
     #: rows (site, resource, product), columns periods; absent rows mean 1
     factors: pd.DataFrame | None = None
+    #: handling lag (periods): what is received or made at a stock point in t can leave it
+    #: from t + lag on (``Timing.lag``)
+    lag: int = 0
 
     @property
     def periods(self) -> np.ndarray:
@@ -163,14 +167,14 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     sup = net.supply.reset_index()
     sup = sup[sup["supplier"].map(kind).eq("supplier")].reset_index(drop=True)
     sup = sup.rename(columns={"capacity_per_period": "capacity"})
-    sup["lead"] = cal.to_buckets(sup["lead_time_days"].to_numpy())
+    sup["lead"] = options.timing.to_buckets(cal, sup["lead_time_days"].to_numpy())
 
     lanes = net.lanes.copy()
     lanes["origin_kind"] = lanes["origin"].map(kind)
     lanes["destination_kind"] = lanes["destination"].map(kind)
     lanes = lanes[lanes["origin_kind"].isin(["supplier", "plant", "dc"])
                   & lanes["destination_kind"].isin(["plant", "dc", "customer"])].copy()
-    lanes["lead"] = cal.to_buckets(lanes["lead_time_days"].to_numpy())
+    lanes["lead"] = options.timing.to_buckets(cal, lanes["lead_time_days"].to_numpy())
     lanes = lanes.rename(columns={"capacity_per_period": "capacity"})
 
     inv = net.inventory.reset_index()
@@ -235,7 +239,8 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     return PlanData(net=net, T=T, sites=sites, products=products, bound_t=bound_t,
                     production=prod,
                     recipes=recipes, resources=res, supply=sup, lanes=lanes, arcs=arcs,
-                    nodes=nodes, pairs=pairs, demand=grid, factors=net.capacity_factors())
+                    nodes=nodes, pairs=pairs, demand=grid, factors=net.capacity_factors(),
+                    lag=options.timing.lag)
 
 
 def _products(net: Network, options: SolveOptions) -> pd.DataFrame:

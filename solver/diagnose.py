@@ -15,7 +15,7 @@ import numpy as np
 
 from solver import backends
 from solver.backends.base import Capability
-from solver.data import PlanData
+from solver.data import STOCK_KINDS, PlanData
 from solver.model import build
 from solver.options import SolveOptions
 from solver.result import Bottleneck, Diagnosis, Shortfall
@@ -123,9 +123,13 @@ def _violations(m, x) -> list[str]:
 def earliest_arrival(data: PlanData) -> dict[tuple[str, str], int]:
     """The first period each (site, product) can have the product, ignoring capacities:
     0 where there is stock or it is made from nothing, a supplier's lead time at a supplier,
-    the latest of its components where it is made, plus lane lead times along the way.
-    Customers are included; pairs that nothing can reach are absent."""
+    the latest of its components where it is made, plus lane lead times along the way; at a
+    plant or DC, the first period it can leave (with a handling lag, ``data.lag`` periods
+    after it is received or made). Customers are included; pairs that nothing can reach are
+    absent."""
     big = 10 ** 9
+    lag = data.lag
+    stock_point = data.sites["kind"].isin(STOCK_KINDS)
     e: dict[tuple[str, str], int] = {}
     for r in data.supply.itertuples(index=False):
         e[(r.supplier, r.product)] = int(r.lead)
@@ -138,12 +142,12 @@ def earliest_arrival(data: PlanData) -> dict[tuple[str, str], int]:
         changed = False
         for i, r in enumerate(data.production.itertuples(index=False)):
             comps = recipes.get_group(i)["component"] if i in recipes.groups else []
-            t = max((e.get((r.plant, c), big) for c in comps), default=0)
+            t = max((e.get((r.plant, c), big) for c in comps), default=0) + lag
             if t < e.get((r.plant, r.product), big):
                 e[(r.plant, r.product)] = t
                 changed = True
         for o, d, p, lead in arcs:
-            t = e.get((o, p), big) + int(lead)
+            t = e.get((o, p), big) + int(lead) + (lag if stock_point.get(d, False) else 0)
             if t < e.get((d, p), big):
                 e[(d, p)] = t
                 changed = True

@@ -3,7 +3,8 @@
 Notation (all quantities in product units, money in the network's currency, t a period):
 
 - ``make[k,p,t]`` made at plant k; ``ship[l,p,t]`` shipped on lane l in t, arriving in
-  t + L_l (L in buckets); on a lane out of a supplier, shipping in t means ordering in t - Ls.
+  t + L_l (L in buckets, rounded as ``options.timing`` says); on a lane out of a supplier,
+  shipping in t means ordering in t - Ls.
 - ``inv[s,p,t]`` stock at plant or DC s at the end of t; ``inv[s,p,-1]`` = on_hand.
 - ``back[c,p,t]`` owed to customer c at the end of t; ``lost[c,p,t]`` given up in t.
 - ``short[s,p,t]`` units below safety stock; ``setup[k,p,t]``, ``use[l,t]`` binaries (only
@@ -77,6 +78,7 @@ def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanM
     add_inventory(m)
     add_customer_service(m)
     add_inventory_balance(m)
+    add_handling_lag(m)
     add_demand_balance(m)
     add_resource_capacity(m)
     add_supplier_capacity(m)
@@ -237,6 +239,47 @@ def add_inventory_balance(m: PlanModel) -> None:
         ok = cn >= 0
         make_pos = make.start + rc["prow"].to_numpy()[r_item] * T + r_t
         lp.add_terms(rows.start + cn[ok] * T + r_t[ok], make_pos[ok],
+                     rc["quantity"].to_numpy()[r_item][ok])
+
+
+def add_handling_lag(m: PlanModel) -> None:
+    """sum_l ship[l,p,t] (out of s) + sum_q bom[q,p,s] * make[s,q,t] <= inv[s,p,t-1]
+    (inv[s,p,-1] = on_hand) at every plant or DC s and product p that can leave it, when the
+    data has a handling lag (``Timing.ROBUST``): what leaves a stock point in t, shipped on or
+    used in production, was in stock at the start of t; so what is received or made in t can
+    leave only from t + 1. With the inventory balance this is inv[s,p,t] >= receipts and
+    production of t: each unit is held at least to the end of the period it comes in."""
+    d, lp = m.data, m.lp
+    if d.lag == 0:
+        return
+    if d.lag != 1:
+        raise ValueError(f"handling lag(={d.lag}) must be 0 or 1 periods")
+    T, nodes = d.T, d.nodes
+    origin_node, arc, st = m.ix["origin_node"], m.ix["ship_arc"], m.ix["ship_t"]
+    out = origin_node[arc] >= 0
+    rc = d.recipes
+    comp_node = (_lookup(nodes, ["site", "product"], rc["plant"], rc["component"]) if len(rc)
+                 else np.zeros(0, dtype=np.int64))
+    leaving = np.union1d(origin_node[arc][out], comp_node[comp_node >= 0]).astype(np.int64)
+    if not len(leaving):
+        return
+    row_of = np.full(len(nodes), -1, dtype=np.int64)
+    row_of[leaving] = np.arange(len(leaving))
+    k, t = _grid(len(leaving), T)
+    node = leaving[k]
+    rhs = np.where(t == 0, nodes["on_hand"].to_numpy()[node], 0.0)
+    rows = lp.add_rows("handling", _keys(nodes, ["site", "product"], node, t), -INF, rhs)
+    inv = m.var("inv")
+    later = t > 0
+    lp.add_terms(rows.pos()[later], inv.start + node[later] * T + t[later] - 1, -1.0)
+    lp.add_terms(rows.start + row_of[origin_node[arc][out]] * T + st[out],
+                 m.var("ship").pos()[out], 1.0)
+    if len(rc):
+        r_item, r_t = _grid(len(rc), T)
+        cn = comp_node[r_item]
+        ok = cn >= 0
+        make_pos = m.var("make").start + rc["prow"].to_numpy()[r_item] * T + r_t
+        lp.add_terms(rows.start + row_of[cn[ok]] * T + r_t[ok], make_pos[ok],
                      rc["quantity"].to_numpy()[r_item][ok])
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
+import numpy as np
+
 
 class Unmet(str, Enum):
     """What happens to demand that is not delivered in its period."""
@@ -25,6 +27,39 @@ class EndInventory(str, Enum):
     FREE = "free"
     #: at least the starting stock of every site and product (hard)
     INITIAL = "initial"
+
+
+class Timing(str, Enum):
+    """How the plan's periods (buckets) stand for the network's days.
+
+    A weekly plan that rounds a 3-day truck to 0 weeks, and lets what is bought or made in a
+    week leave again in that week, delivers on time in its own accounting while, executed day
+    by day (suppliers and lines spread their capacity over the week, trucks take their days),
+    much of the stock arrives after the days it is needed. ``ROBUST`` plans for that.
+    """
+
+    #: lead times rounded half up to whole buckets (3 days in a week -> 0, 4 -> 1); what is
+    #: received or made at a site in a period can leave it in that period
+    NOMINAL = "nominal"
+    #: lead times rounded up (3 days in a week -> 1, 17 -> 3), so a shipment is never planned
+    #: to arrive before it can; and a one-period handling lag: what is received or made at a
+    #: plant or DC in period t can leave it (shipped, or used as a component) from t + 1 on
+    ROBUST = "robust"
+
+    def to_buckets(self, calendar, days) -> np.ndarray:
+        """Lead times in ``days`` as whole buckets of ``calendar`` (``Calendar.to_buckets``,
+        half up, for NOMINAL; the ceiling for ROBUST)."""
+        if self is Timing.NOMINAL:
+            return calendar.to_buckets(days)
+        arr = np.nan_to_num(np.asarray(days, dtype=float), nan=0.0)
+        # the tolerance keeps 14.000000001 days at 2 weeks
+        return np.ceil(arr / calendar.days - 1e-9).astype(np.int64)
+
+    @property
+    def lag(self) -> int:
+        """Periods between receiving or making a unit at a site and the first period it may
+        leave the site."""
+        return 1 if self is Timing.ROBUST else 0
 
 
 class Method(str, Enum):
@@ -61,6 +96,9 @@ class SolveOptions:
     lost_sales_penalty: float | None = None
     safety_stock_penalty: float | None = None
     end_inventory: EndInventory = EndInventory.FREE
+    #: how lead times become periods and when receipts can leave again (see :class:`Timing`);
+    #: the default keeps the nominal plan, ``"robust"`` plans for execution day by day
+    timing: Timing = Timing.NOMINAL
     #: make every quantity integer (whole units); turns an LP into a MILP
     integer_quantities: bool = False
     method: Method = Method.AUTO
@@ -82,8 +120,9 @@ class SolveOptions:
     verbose: bool = False
 
     def __post_init__(self):
-        for name in ("unmet", "end_inventory", "method"):
-            enum = {"unmet": Unmet, "end_inventory": EndInventory, "method": Method}[name]
+        enums = {"unmet": Unmet, "end_inventory": EndInventory, "method": Method,
+                 "timing": Timing}
+        for name, enum in enums.items():
             value = getattr(self, name)
             if not isinstance(value, enum):
                 try:

@@ -247,6 +247,9 @@ class Plan:
             "mip": self.is_mip,
             "detail": self.detail,
         }
+        timing = getattr(self.options, "timing", None)
+        if timing is not None:
+            out["timing"] = timing.value
         if self.has_solution:
             b = self.backlog
             out["demand"] = float(b["demand"].sum()) if len(b) else 0.0

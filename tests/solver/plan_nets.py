@@ -146,3 +146,22 @@ def two_plants() -> Network:
                             "hours_per_unit": 1}],
                resources=[{"plant": "K1", "resource": "LINE", "hours_per_period": 10},
                           {"plant": "K2", "resource": "LINE", "hours_per_period": 10}])
+
+
+def three_day_chain(demand_period: int = 5, T: int = 6) -> Network:
+    """Supplier S sells RM at 1 (3 days from order to shipment) delivered to plant K at no cost
+    in 0 days; K makes FG from one RM at 1; K -> DC D takes 3 days at 1 per unit; D -> C takes 0
+    days at no cost. Holding costs 0.1 per unit and week for RM, 0.5 for FG; FG's price is 20.
+    C wants 10 FG in ``demand_period``; no stock at the start. Weekly buckets."""
+    return net(T, [{"id": "S", "kind": "supplier"}, {"id": "K", "kind": "plant"},
+                   {"id": "D", "kind": "dc"}, {"id": "C", "kind": "customer"}],
+               [{"id": "FG", "standard_cost": 10, "price": 20, "holding_cost": 0.5},
+                {"id": "RM", "standard_cost": 1, "holding_cost": 0.1}],
+               [{"origin": "S", "destination": "K", "cost_per_unit": 0, "product": "RM"},
+                {"origin": "K", "destination": "D", "cost_per_unit": 1, "product": "FG",
+                 "lead_time_days": 3},
+                {"origin": "D", "destination": "C", "cost_per_unit": 0}],
+               [("C", "FG", demand_period, 10)],
+               supply=[{"supplier": "S", "product": "RM", "unit_cost": 1, "lead_time_days": 3}],
+               production=[{"plant": "K", "product": "FG", "unit_cost": 1}],
+               bom=[{"product": "FG", "component": "RM", "quantity": 1}])
