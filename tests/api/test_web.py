@@ -26,7 +26,10 @@ def test_page_needs_no_key_and_sets_a_strict_policy(client):
 
 @pytest.mark.parametrize("path", ["/static/app.js", "/static/app.css",
                                   "/static/vendor/chart.umd.min.js",
-                                  "/static/vendor/chart.js.LICENSE.md"])
+                                  "/static/vendor/chart.js.LICENSE.md",
+                                  "/static/vendor/world-110m.json",
+                                  "/static/vendor/world-atlas.LICENSE",
+                                  "/static/vendor/README.md"])
 def test_static_files_are_served(client, path):
     r = client.get(path)
     assert r.status_code == 200 and len(r.content) > 500

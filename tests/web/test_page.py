@@ -23,6 +23,7 @@ def test_page_serves_without_a_key_and_holds_no_data(page, server):
     # the vendored chart library and its licence are served by the app itself
     assert page.request.get("/static/vendor/chart.umd.min.js").ok
     assert "MIT" in page.request.get("/static/vendor/chart.js.LICENSE.md").text()
+    assert "ISC" in page.request.get("/static/vendor/README.md").text()
     assert page.evaluate("typeof Chart") == "function"
     assert page.console.errors == []
 
@@ -57,6 +58,8 @@ def test_network_view_draws_the_example(page, server, keys, artifacts):
     assert page.locator("#map circle.site").count() == len(located)
     assert page.locator("#map line.lane").count() == len(
         [ln for ln in report["lanes"] if {ln["origin"], ln["destination"]} <= {s["id"] for s in located}])
+    # land and borders drawn from the vendored outlines, not fetched from anywhere else
+    assert len(page.get_attribute("#map path.land", "d")) > 1000
     kinds = {s["kind"] for s in located}
     assert kinds == {"supplier", "plant", "dc", "customer"}
     # a click on a plant shows its resources' hours per week

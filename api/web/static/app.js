@@ -188,14 +188,34 @@ async function planReport() {
 
 // ------------------------------------------------------------------ network view
 
-async function loadNetwork() {
-  const r = await planReport();
-  $("#network-title").textContent = `${r.network} · plan version ${r.plan_version_id} · ` +
-    `${r.sites.length} sites, ${r.lanes.length} lanes`;
-  drawMap(r);
+async function worldOutlines() {
+  // land and borders behind the map (vendored Natural Earth 1:110m); the map works without
+  try {
+    const res = await fetch(document.body.dataset.world);
+    return res.ok ? await res.json() : null;
+  } catch (err) {
+    return null;
+  }
 }
 
-function drawMap(r) {
+async function loadNetwork() {
+  const [r, world] = await Promise.all([planReport(), worldOutlines()]);
+  $("#network-title").textContent = `${r.network} · plan version ${r.plan_version_id} · ` +
+    `${r.sites.length} sites, ${r.lanes.length} lanes`;
+  drawMap(r, world);
+}
+
+function outlinePath(lines, px, py, closed) {
+  // one SVG path of [lon, lat] lines; a line that crosses the antimeridian is left out
+  let d = "";
+  for (const line of lines) {
+    if (line.some((p, i) => i > 0 && Math.abs(p[0] - line[i - 1][0]) > 180)) continue;
+    d += line.map((p, i) => `${i ? "L" : "M"}${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join("") + (closed ? "Z" : "");
+  }
+  return d;
+}
+
+function drawMap(r, world) {
   const map = $("#map");
   const sites = r.sites.filter((s) => s.lat !== null && s.lon !== null);
   const W = 1000, H = 560, pad = 40;
@@ -216,6 +236,10 @@ function drawMap(r) {
   const py = (lat) => oy + scale * (-lat - y0);
   const at = Object.fromEntries(sites.map((s) => [s.id, [px(s.lon), py(s.lat)]]));
 
+  if (world) {
+    map.append(svg("path", { class: "land", d: outlinePath(world.land, px, py, true) }));
+    map.append(svg("path", { class: "border", d: outlinePath(world.borders, px, py, false) }));
+  }
   const grid = svg("g");
   const latLo = Math.floor(-y1 / 5) * 5, latHi = Math.ceil(-y0 / 5) * 5;
   const lonLo = Math.floor(x0 / k / 5) * 5, lonHi = Math.ceil(x1 / k / 5) * 5;
