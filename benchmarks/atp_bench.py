@@ -1,7 +1,8 @@
 """Order-promising benchmark on the bundled example (scenarios/examples/acme) with its plan
 published and its starting stock on hand:
 
-1. in-process ATP check latency (``Ledger.check``), target p99 < 2 ms;
+1. in-process ATP check latency (``Ledger.check``), target p99 < 2 ms, and the CPU time of
+   each check (on a busy machine the wall-clock tail is mostly other processes' turns);
 2. HTTP ``POST /v1/atp/check`` latency at a fixed 200 requests/s, open loop (each request is
    sent at its scheduled time whatever the earlier ones do; latency counts from that time), by
    a load generator on loopback against ``chainlab serve`` (uvicorn, one process), target
@@ -131,15 +132,20 @@ def bench_in_process(url: str, reqs: list[PromiseRequest], today: dt.date) -> di
     with Ledger(url) as led:
         for r in reqs[:50]:  # warm the caches and the connection pool
             led.check(r, today=today)
-        ms, fills = [], {}
+        ms, cpu_ms, fills = [], [], {}
         cpu = time.process_time()
         for r in reqs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             a = led.check(r, today=today)
             ms.append((time.perf_counter() - t) * 1e3)
+            cpu_ms.append((time.thread_time() - c) * 1e3)
             fills[a.fill.value] = fills.get(a.fill.value, 0) + 1
         cpu = (time.process_time() - cpu) / len(reqs) * 1e3
-    out = stats(ms) | {"cpu_ms_per_check": round(cpu, 3), "fills": fills}
+    # the CPU time of each check, apart from the time the machine's other work takes from it:
+    # on a busy 2-core machine the wall-clock tail is mostly the scheduler's
+    on_cpu = stats(cpu_ms)
+    out = stats(ms) | {"cpu_ms_per_check": round(cpu, 3), "cpu_p50_ms": on_cpu["p50_ms"],
+                       "cpu_p99_ms": on_cpu["p99_ms"], "fills": fills}
     out["target_p99_ms"] = TARGET_CHECK_P99_MS
     return out
 
@@ -375,7 +381,7 @@ def report(out: dict) -> None:
     rows = [
         ("in-process ATP check", ip["n"], ip["p50_ms"], ip["p99_ms"], ip["max_ms"],
          f"p99 < {TARGET_CHECK_P99_MS} ms", "yes" if ip["p99_ms"] < TARGET_CHECK_P99_MS
-         else "no", f"cpu {ip['cpu_ms_per_check']} ms/check"),
+         else "no", f"cpu {ip['cpu_ms_per_check']} ms/check, p99 {ip['cpu_p99_ms']} ms"),
         (f"HTTP check @ {hc['rate_asked']:.0f}/s", hc["n"], hc["p50_ms"], hc["p99_ms"],
          hc["max_ms"], f"p99 < {TARGET_HTTP_P99_MS} ms",
          "yes" if hc["p99_ms"] < TARGET_HTTP_P99_MS else "no",

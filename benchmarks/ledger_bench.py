@@ -2,7 +2,17 @@
 sustained stock-move posting over HTTP by 16 clients (uvicorn on loopback).
 
     python benchmarks/ledger_bench.py [--orders 100000] [--clients 16] [--seconds 20]
-                                      [--workers 1] [--engines sqlite,postgresql]
+                                      [--workers 1,2] [--load python,wrk]
+                                      [--engines sqlite,postgresql]
+
+Each HTTP run is made with each load generator (``--load``) and each number of server
+processes (``--workers``), on a fresh database:
+
+- ``python``: 16 threads of ``httpx`` clients in this process. On a 2-core machine they take
+  much of the CPU the server needs, so this measures the client as much as the server;
+- ``wrk``: 16 connections of one ``wrk`` thread (C), with a generated Lua script for the POST
+  bodies; it costs the server little CPU. wrk is a system package (Debian: ``apt-get install
+  wrk``); this script installs nothing and stops with a message when it is missing.
 
 PostgreSQL runs on a scratch database made next to ``CHAINLAB_TEST_DATABASE_URL`` (or
 ``--pg-url``) and dropped afterwards. Prints a table and writes
@@ -18,6 +28,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -127,12 +138,18 @@ def server(url: str, workers: int):
             proc.kill()
 
 
-def bench_baseline(url: str, clients: int, seconds: float, workers: int) -> dict:
+def bench_baseline(url: str, clients: int, seconds: float, workers: int,
+                   load: str = "python") -> dict:
     """The same clients and server on ``GET /health``: the ceiling of the HTTP stack on this
     machine, to read the posting numbers against."""
     import httpx
 
     Ledger(url, upgrade=True).close()
+    if load == "wrk":
+        with server(url, workers) as base:
+            r = run_wrk(base, WRK_HEALTH, clients, seconds)
+        return {"clients": clients, "workers": workers, "load": load,
+                "requests_per_s": round(r["requests"] / r["seconds"], 1)}
     counts = [0] * clients
     with server(url, workers) as base:
         start = threading.Barrier(clients + 1)
@@ -153,20 +170,51 @@ def bench_baseline(url: str, clients: int, seconds: float, workers: int) -> dict
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
-    return {"clients": clients, "workers": workers, "requests_per_s": round(sum(counts) / elapsed,
-                                                                             1)}
+    return {"clients": clients, "workers": workers, "load": load,
+            "requests_per_s": round(sum(counts) / elapsed, 1)}
 
 
-def bench_http(url: str, clients: int, seconds: float, workers: int, batch: int = 1) -> dict:
+def bench_http(url: str, clients: int, seconds: float, workers: int, batch: int = 1,
+               load: str = "python") -> dict:
     """Each client posts ``batch`` moves per request (1: one move, an object; more: a list,
     posted atomically) with an Idempotency-Key, as fast as it can for ``seconds``."""
-    import httpx
-
     sites, products = master_data()
     with Ledger(url, upgrade=True) as led:
         led.publish_orders(plan_orders(10, sites, products, 3), sites=sites, products=products)
         key = led.create_key("erp", name="bench")[0]
     stock = sites["id"][sites["kind"].isin(["plant", "dc"])].to_list()
+    if load == "wrk":
+        with server(url, workers) as base:
+            r = run_wrk(base, wrk_post_script(key, stock, products["id"].to_list(), batch),
+                        clients, seconds)
+        ok, elapsed = r["requests"] - r["non_2xx"], r["seconds"]
+        stats = {"requests": r["requests"], "failures": r["non_2xx"] + r["socket_errors"],
+                 **{k: r[k] for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")}}
+    else:
+        ok, elapsed, lat = http_clients(url, workers, key, stock, clients, seconds, batch)
+        stats = {"requests": int(lat.size), "failures": int(lat.size) - ok,
+                 **{f"p{q}_ms": round(float(np.percentile(lat, q)), 2) for q in (50, 95, 99)},
+                 "max_ms": round(float(lat.max()), 2)}
+    with Ledger(url) as led:
+        posted = len(led.moves(limit=10**7))
+        balanced = led.trial_balance().balanced
+    # wrk drops the requests in flight when it stops; the server may still post those
+    in_flight = clients if load == "wrk" else 0
+    assert ok * batch <= posted <= (ok + in_flight) * batch, (posted, ok * batch)
+    rate = ok * batch / elapsed
+    return {"clients": clients, "workers": workers, "load": load, "moves_per_request": batch,
+            "seconds": round(elapsed, 2), "requests_per_s": round(ok / elapsed, 1),
+            **stats, "moves_posted": posted, "moves_per_s": round(rate, 1),
+            "trial_balance_zero": balanced, "target_moves_per_s": TARGET_MOVES_PER_S,
+            "meets_target": rate >= TARGET_MOVES_PER_S}
+
+
+def http_clients(url: str, workers: int, key: str, stock: list[str], clients: int,
+                 seconds: float, batch: int) -> tuple[int, float, np.ndarray]:
+    """The ``python`` load: ``clients`` threads of httpx; returns (answers that were 201,
+    seconds, latencies in ms)."""
+    import httpx
+
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures = [0] * clients
     with server(url, workers) as base:
@@ -203,20 +251,81 @@ def bench_http(url: str, clients: int, seconds: float, workers: int, batch: int 
             t.join()
         elapsed = time.perf_counter() - t0
     lat = np.array([x for xs in latencies for x in xs]) * 1000
-    with Ledger(url) as led:
-        posted = len(led.moves(limit=10**7))
-        balanced = led.trial_balance().balanced
-    ok = int(lat.size - sum(failures))
-    rate = ok * batch / elapsed
-    assert posted == ok * batch, (posted, ok * batch)
-    return {"clients": clients, "workers": workers, "moves_per_request": batch,
-            "seconds": round(elapsed, 2), "requests_per_s": round(ok / elapsed, 1),
-            "requests": int(lat.size), "failures": int(sum(failures)), "moves_posted": posted,
-            "moves_per_s": round(rate, 1), "p50_ms": round(float(np.percentile(lat, 50)), 2),
-            "p95_ms": round(float(np.percentile(lat, 95)), 2),
-            "p99_ms": round(float(np.percentile(lat, 99)), 2),
-            "max_ms": round(float(lat.max()), 2), "trial_balance_zero": balanced,
-            "target_moves_per_s": TARGET_MOVES_PER_S, "meets_target": rate >= TARGET_MOVES_PER_S}
+    return int(lat.size - sum(failures)), elapsed, lat
+
+
+# ------------------------------------------------------------------ wrk
+
+#: reports what :func:`run_wrk` reads, as one JSON line (latencies in microseconds)
+WRK_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "us": %d, "non_2xx": %d, "socket_errors": %d, ' ..
+    '"p50": %d, "p95": %d, "p99": %d, "max": %d}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+WRK_HEALTH = 'wrk.method = "GET"\nwrk.path = "/health"\n' + WRK_DONE
+
+
+def wrk_post_script(key: str, sites: list[str], products: list[str], batch: int) -> str:
+    """A wrk script that posts ``batch`` random receipts per request (an object for one, a
+    list for more), each request with its own Idempotency-Key, as the python clients do."""
+    lua_list = ", ".join
+    return f"""
+local key, batch = "{key}", {batch}
+local sites = {{{lua_list(f'"{x}"' for x in sites)}}}
+local products = {{{lua_list(f'"{x}"' for x in products)}}}
+local thread_no, n = 0, 0
+function setup(thread)
+  thread:set("thread_no", thread_no)
+  thread_no = thread_no + 1
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + thread_no)
+end
+local function move(j)
+  return string.format(
+    '{{"type": "receipt", "site": "%s", "product": "%s", "quantity": %d.%03d, ' ..
+    '"date": "2027-01-05", "reference": "wrk-%d-%d-%d"}}',
+    sites[math.random(#sites)], products[math.random(#products)], math.random(1, 99),
+    math.random(0, 999), thread_no, n, j)
+end
+request = function()
+  n = n + 1
+  local body
+  if batch == 1 then
+    body = move(0)
+  else
+    local moves = {{}}
+    for j = 1, batch do moves[j] = move(j) end
+    body = "[" .. table.concat(moves, ", ") .. "]"
+  end
+  return wrk.format("POST", "/v1/stock-moves",
+    {{["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json",
+     ["Idempotency-Key"] = string.format("wrk-%d-%d", thread_no, n)}}, body)
+end
+""" + WRK_DONE
+
+
+def run_wrk(base: str, script: str, clients: int, seconds: float) -> dict:
+    """Run wrk (one thread, ``clients`` connections) with ``script`` against ``base``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    try:
+        out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s",
+                              "--timeout", "30s", "-s", f.name, base],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(f.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
+    r = json.loads(line.removeprefix("WRK_JSON "))
+    return {"requests": r["requests"], "seconds": r["us"] / 1e6, "non_2xx": r["non_2xx"],
+            "socket_errors": r["socket_errors"],
+            **{f"{k}_ms": round(r[k] / 1000, 2) for k in ("p50", "p95", "p99", "max")}}
 
 
 @contextlib.contextmanager
@@ -236,13 +345,22 @@ def main() -> None:
     ap.add_argument("--orders", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", default="1,2",
+                    help="server processes (uvicorn --workers), one HTTP run each")
+    ap.add_argument("--load", default="python,wrk",
+                    help="load generators, one HTTP run each: python (httpx threads), wrk")
     ap.add_argument("--batches", default="1,20",
                     help="moves per request, one HTTP run each (1 = single moves)")
     ap.add_argument("--engines", default="sqlite,postgresql")
     ap.add_argument("--skip", default="", help="publish or http")
     ap.add_argument("--pg-url", default=os.environ.get("CHAINLAB_TEST_DATABASE_URL"))
     args = ap.parse_args()
+    loads, workers = args.load.split(","), [int(w) for w in args.workers.split(",")]
+    if not set(loads) <= {"python", "wrk"}:
+        raise SystemExit(f"--load {args.load}: use python, wrk or both")
+    if "wrk" in loads and "http" not in args.skip and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed; install it (Debian: apt-get install wrk) or "
+                         "run with --load python")
     results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "load_avg_1m": os.getloadavg()[0]},
@@ -253,40 +371,46 @@ def main() -> None:
                 results["publish"][engine] = bench_publish(url, args.orders)
                 print(f"publish {engine}: {results['publish'][engine]}", file=sys.stderr)
         if "http" not in args.skip:
-            with database(engine, args.pg_url) as url:
-                results.setdefault("baseline", {})[engine] = bench_baseline(
-                    url, args.clients, min(args.seconds, 5.0), args.workers)
-            for batch in map(int, args.batches.split(",")):
-                with database(engine, args.pg_url) as url:
-                    r = bench_http(url, args.clients, args.seconds, args.workers, batch)
-                results["http"][f"{engine}/batch{batch}"] = r
-                print(f"http {engine} batch {batch}: {r}", file=sys.stderr)
+            for load in loads:
+                for w in workers:
+                    with database(engine, args.pg_url) as url:
+                        results.setdefault("baseline", {})[f"{engine}/{load}/w{w}"] = \
+                            bench_baseline(url, args.clients, min(args.seconds, 5.0), w, load)
+                    for batch in map(int, args.batches.split(",")):
+                        with database(engine, args.pg_url) as url:
+                            r = bench_http(url, args.clients, args.seconds, w, batch, load)
+                        results["http"][f"{engine}/batch{batch}/{load}/w{w}"] = r
+                        print(f"http {engine} batch {batch} {load} workers {w}: {r}",
+                              file=sys.stderr)
+    results["machine"]["load_avg_1m_end"] = os.getloadavg()[0]
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "ledger_bench.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
-    rows = [("benchmark", "engine", "result", "target", "met")]
+    rows = [("benchmark", "engine", "load", "workers", "result", "target", "met")]
     for e, r in results["publish"].items():
-        rows.append((f"publish {r['orders']:,} orders", e,
+        rows.append((f"publish {r['orders']:,} orders", e, "-", "-",
                      (f"{r['publish_s']:.2f} s (republish {r['republish_with_carry_s']:.2f} s, "
                      f"same again {r['idempotent_again_s']:.2f} s)"),
                      f"< {TARGET_PUBLISH_S:.0f} s", "yes" if r["meets_target"] else "NO"))
     for e, r in results["http"].items():
         per = "1 move" if r["moves_per_request"] == 1 else f"{r['moves_per_request']} moves"
         rows.append((f"post moves, {r['clients']} clients x {per}/request", e.split("/")[0],
+                     r["load"], r["workers"],
                      (f"{r['moves_per_s']:.0f}/s, p50 {r['p50_ms']:.1f} ms, p99 "
                      f"{r['p99_ms']:.1f} ms, {r['failures']} failed"),
                      f">= {TARGET_MOVES_PER_S:.0f}/s", "yes" if r["meets_target"] else "NO"))
     for e, r in results.get("baseline", {}).items():
-        rows.append((f"baseline: GET /health, {r['clients']} clients", e,
-                     f"{r['requests_per_s']:.0f} requests/s", "-", "-"))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
+        rows.append((f"baseline: GET /health, {r['clients']} clients", e.split("/")[0],
+                     r["load"], r["workers"], f"{r['requests_per_s']:.0f} requests/s", "-",
+                     "-"))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for i, r in enumerate(rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
         if i == 0:
             print("  ".join("-" * w for w in widths))
-    print(f"\nwritten to {out} (load average {results['machine']['load_avg_1m']:.1f} on "
-          f"{results['machine']['cpus']} CPUs)")
+    print(f"\nwritten to {out} (load average {results['machine']['load_avg_1m']:.1f} -> "
+          f"{results['machine']['load_avg_1m_end']:.1f} on {results['machine']['cpus']} CPUs)")
 
 
 if __name__ == "__main__":

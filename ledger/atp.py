@@ -35,6 +35,8 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
+from operator import sub
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -109,14 +111,9 @@ class AtpTable:
         self._rebuild()
 
     def _rebuild(self) -> None:
-        net, cum = [], ZERO
-        for s, c in zip(self._supply, self._demand):
-            cum += s - c
-            net.append(cum)
-        avail = net[:]
-        for i in range(len(avail) - 2, -1, -1):
-            avail[i] = min(avail[i], avail[i + 1])
-        self._net, self._avail = net, avail
+        # net(d) = S(d) - C(d); avail(d) = min over k >= d of net(k)
+        self._net = list(accumulate(map(sub, self._supply, self._demand)))
+        self._avail = list(accumulate(reversed(self._net), min))[::-1]
 
     def copy(self) -> AtpTable:
         t = AtpTable.__new__(AtpTable)

@@ -65,6 +65,8 @@ class Ledger:
         self._owns_engine = not isinstance(database, Engine)
         #: promising data of plan versions read so far (a version never changes)
         self._statics: dict[int | None, ctp.Statics] = {}
+        #: site kinds and standard costs, for posting moves without reading them each time
+        self._master = moves.MasterData()
         if upgrade:
             db.upgrade(self.engine)
         elif check:
@@ -93,7 +95,9 @@ class Ledger:
         """Make items, locations and accounts match network ``net``."""
         self._statics.clear()
         with db.writing(self.engine) as conn:
-            return masterdata.sync_master_data(conn, net)
+            result = masterdata.sync_master_data(conn, net)
+        self._master = moves.MasterData()  # read costs and kinds again
+        return result
 
     def publish(self, plan, *, network=None, name: str = "", source: str = "",
                 idempotency: Idempotency | None = None) -> PublishResult:
@@ -160,6 +164,8 @@ class Ledger:
                                           report=report, opening=opening).as_dict()
 
         answer, _ = _run(self.engine, idempotency, work)
+        if network is not None or sites is not None or products is not None:
+            self._master = moves.MasterData()  # read costs and kinds again
         return PublishResult(**answer)
 
     def plans(self, *, limit: int = 100, before: int | None = None) -> list[PlanInfo]:
@@ -213,9 +219,14 @@ class Ledger:
                    idempotency: Idempotency | None = None) -> list[Move]:
         """Post moves atomically, each with its balanced journal entry; a retry with the same
         ``idempotency`` key returns the first answer and posts nothing."""
-        answer, _ = _run(self.engine, idempotency, lambda conn: [
-            m.as_dict() for m in moves.post_moves(conn, items, actor=actor)])
-        return [_move(d) for d in answer]
+        done = None
+        if self.engine.dialect.name == "postgresql":
+            done = moves.post_moves_autocommit(self.engine, items, self._master, actor=actor,
+                                               idem=idempotency)
+        if done is None:  # SQLite, invalid moves, or master data that changed
+            done = _run(self.engine, idempotency, lambda conn: [
+                m.as_dict() for m in moves.post_moves(conn, items, actor=actor)])
+        return [_move(d) for d in done[0]]
 
     def post_move(self, type: MoveType | str, site: str, product: str, quantity,
                   date: dt.date | None = None, *, reference: str = "",
@@ -407,7 +418,7 @@ def _run(engine, idem, work):
 
 
 def _dec(x) -> Decimal:
-    return Decimal(str(x))
+    return x if isinstance(x, Decimal) else Decimal(str(x))
 
 
 def _date(x) -> dt.date:

@@ -83,7 +83,9 @@ def _sqlite_engine(url: sa.URL, timeout: float) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = "IMMEDIATE" if conn.get_execution_options().get("chainlab_write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # on the driver's connection: SQLAlchemy's execution path costs a read more than the
+        # BEGIN itself
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")
 
     return engine
 
@@ -117,6 +119,34 @@ def writing(engine: Engine):
 
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def autocommit(engine: Engine):
+    """The driver's own connection (psycopg), from ``engine``'s pool, on which every statement
+    is a transaction of its own: no ``BEGIN`` and ``COMMIT`` round trips, and none of
+    SQLAlchemy's work per statement, for hot writes that are one statement (a data-modifying
+    ``WITH`` query commits all or nothing). The driver's errors come out as SQLAlchemy's
+    (``IntegrityError``, ``OperationalError``, ...); a connection the server dropped is
+    discarded, not returned to the pool."""
+    dbapi = engine.dialect.loaded_dbapi
+    fairy = engine.raw_connection()
+    driver = fairy.driver_connection
+    try:
+        driver.autocommit = True
+        yield driver
+    except dbapi.Error as e:
+        if engine.dialect.is_disconnect(e, fairy.dbapi_connection, None):
+            fairy.invalidate(e)
+        raise sa.exc.DBAPIError.instance(None, None, e, dbapi.Error,
+                                         dialect=engine.dialect) from e
+    finally:
+        try:
+            if fairy.is_valid:
+                driver.autocommit = False
+        except dbapi.Error as e:
+            fairy.invalidate(e)
+        fairy.close()
 
 
 # ------------------------------------------------------------------ migrations

@@ -56,30 +56,51 @@ def run(engine: Engine, idem: Idempotency | None, work: Callable[[Connection], A
             return work(conn), False
     try:
         with writing(engine) as conn:
-            found = _find(conn, idem)
+            found = find(conn, idem)
             if found is not None:
                 return found, True
             answer = work(conn)
             conn.execute(RECORDS.insert().values(
                 principal=idem.principal, key=idem.key, operation=idem.operation,
-                request_hash=idem.request_hash, response=json.dumps(answer, default=str),
+                request_hash=idem.request_hash, response=encode(answer),
                 created_at=utcnow()))
             return answer, False
-    except sa.exc.IntegrityError:
-        with engine.connect() as conn:
-            found = _find(conn, idem)
-        if found is None:
-            raise
-        return found, True
+    except sa.exc.IntegrityError as e:
+        return replay_after_conflict(engine, idem, e)
 
 
-def _find(conn: Connection, idem: Idempotency):
-    r = conn.execute(sa.select(RECORDS.c.operation, RECORDS.c.request_hash, RECORDS.c.response)
-                     .where(RECORDS.c.principal == idem.principal,
-                            RECORDS.c.key == idem.key)).first()
-    if r is None:
-        return None
-    if (r.operation, r.request_hash) != (idem.operation, idem.request_hash):
+def replay_after_conflict(engine: Engine, idem: Idempotency, error: sa.exc.IntegrityError
+                          ) -> tuple[Any, bool]:
+    """After a write with ``idem`` failed with ``error``: (the answer of the request with the
+    same key that committed first, True); raises ``error`` when there is none."""
+    with engine.connect() as conn:
+        found = find(conn, idem)
+    if found is None:
+        raise error
+    return found, True
+
+
+def encode(answer: Any) -> str:
+    """The stored text of an answer (JSON; decimals, dates and times as strings)."""
+    return json.dumps(answer, default=str)
+
+
+def stored_answer(idem: Idempotency, operation: str, request_hash: str, response: str) -> Any:
+    """The answer of a stored record found under ``idem``'s key; raises
+    :class:`IdempotencyKeyReused` when it was stored for a different request."""
+    if (operation, request_hash) != (idem.operation, idem.request_hash):
         raise IdempotencyKeyReused(f"Idempotency-Key {idem.key!r} was used before for a "
                                    f"different request; use a new key for a new request")
-    return json.loads(r.response)
+    return json.loads(response)
+
+
+_FIND = (sa.select(RECORDS.c.operation, RECORDS.c.request_hash, RECORDS.c.response)
+         .where(RECORDS.c.principal == sa.bindparam("principal"),
+                RECORDS.c.key == sa.bindparam("key")))
+
+
+def find(conn: Connection, idem: Idempotency) -> Any:
+    """The stored answer under ``idem``'s key (None: none yet); raises
+    :class:`IdempotencyKeyReused` when it was stored for a different request."""
+    r = conn.execute(_FIND, {"principal": idem.principal, "key": idem.key}).first()
+    return None if r is None else stored_answer(idem, *r)

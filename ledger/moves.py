@@ -8,15 +8,17 @@ or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from ledger import accounts
+from ledger import accounts, db, idempotency
 from ledger.errors import ConflictError, NotFoundError, ValidationError
+from ledger.idempotency import Idempotency
 from ledger.tables import Account, Item, JournalEntry, JournalLine, Location, StockMove, utcnow
 from ledger.types import QUANTUM, MoveType, quantize
 from models.errors import Issue
@@ -135,6 +137,13 @@ def post_moves(conn: Connection, moves: Sequence[MoveIn], *, actor: str = "") ->
     if not moves:
         raise ValidationError([Issue("moves", "no moves to post; send at least one")])
     kinds, costs = _master_data(conn, {m.site for m in moves}, {m.product for m in moves})
+    return _write(conn, _batch(_checked(moves, kinds, costs), actor))
+
+
+def _checked(moves: Sequence[MoveIn], kinds: dict[str, str], costs: dict[str, Decimal]
+             ) -> list[tuple[MoveIn, Decimal, Decimal, None]]:
+    """(move, on-hand effect, standard cost, None) of each move; raises
+    :class:`ValidationError` naming what is wrong with them."""
     issues: list[Issue] = []
     deltas = []
     for i, m in enumerate(moves):
@@ -146,7 +155,110 @@ def post_moves(conn: Connection, moves: Sequence[MoveIn], *, actor: str = "") ->
         deltas.append(_check(m, where, kinds, costs, issues))
     if issues:
         raise ValidationError(issues)
-    return _write(conn, [(m, d, costs[m.product], None) for m, d in zip(moves, deltas)], actor)
+    return [(m, d, costs[m.product], None) for m, d in zip(moves, deltas)]
+
+
+class MasterData:
+    """The kinds of sites and standard costs of products read so far, so that posting a move
+    needs no round trip to read them (:func:`post_moves_autocommit`). They can go stale (a
+    sync changes a cost or a kind): the statement that writes checks them against the tables
+    and writes nothing when they differ."""
+
+    def __init__(self):
+        self._kinds: dict[str, str] = {}
+        self._costs: dict[str, Decimal] = {}
+
+    def get(self, engine: Engine, sites: set[str], products: set[str]
+            ) -> tuple[dict[str, str], dict[str, Decimal]]:
+        """Kinds of ``sites`` and costs of ``products`` that exist; reads those not known."""
+        kinds = {s: self._kinds[s] for s in sites if s in self._kinds}
+        costs = {p: self._costs[p] for p in products if p in self._costs}
+        if len(kinds) < len(sites) or len(costs) < len(products):
+            with db.reading(engine) as conn:
+                new_kinds, new_costs = _master_data(conn, sites - kinds.keys(),
+                                                    products - costs.keys())
+            self._kinds.update(new_kinds)
+            self._costs.update(new_costs)
+            kinds |= new_kinds
+            costs |= new_costs
+        return kinds, costs
+
+    def forget(self, sites: Iterable[str], products: Iterable[str]) -> None:
+        """Read these again next time."""
+        for s in sites:
+            self._kinds.pop(s, None)
+        for p in products:
+            self._costs.pop(p, None)
+
+
+def post_moves_autocommit(engine: Engine, moves: Sequence[MoveIn], master: MasterData, *,
+                          actor: str = "", idem: Idempotency | None = None
+                          ) -> tuple[list[dict], bool] | None:
+    """:func:`post_moves` with :func:`ledger.idempotency.run` on PostgreSQL in two statements
+    in autocommit mode (:func:`ledger.db.autocommit`), where a transaction takes six round
+    trips: the first reads the idempotency record or else draws the ids, the second writes
+    the entries, moves, lines and idempotency record, all or nothing, as one statement does.
+
+    Validates against ``master``; the writing statement checks that its costs and kinds are
+    still those of the tables. Returns (the moves as :meth:`Move.as_dict`, replayed), or None,
+    having written nothing, when the moves are invalid or ``master`` was stale: the caller
+    then posts them in a transaction (:func:`post_moves`), which reads the master data and
+    says what is wrong."""
+    if not moves:
+        raise ValidationError([Issue("moves", "no moves to post; send at least one")])
+    sites, products = {m.site for m in moves}, {m.product for m in moves}
+    kinds, costs = master.get(engine, sites, products)
+    try:
+        batch = _batch(_checked(moves, kinds, costs), actor)
+    except ValidationError:
+        master.forget(sites, products)
+        return None
+    scope = ({"principal": idem.principal, "key": idem.key} if idem is not None
+             else {"principal": None, "key": None})
+    try:
+        with db.autocommit(engine) as pg:
+            ids, found = [], None
+            for operation, request_hash, response, entry_id, move_id in pg.execute(
+                    _PG_IDS, scope | {"n": len(moves)}):
+                if response is not None:
+                    found = (operation, request_hash, response)
+                else:
+                    ids.append((entry_id, move_id))
+            if found is not None:
+                return idempotency.stored_answer(idem, *found), True
+            entry_ids, move_ids = sorted(e for e, _ in ids), sorted(m for _, m in ids)
+            for p, e in zip(batch.params, entry_ids):
+                p["entry_id"] = e
+            answer = [m.as_dict() for m in _posted(batch, move_ids)]
+            record = ({"operation": idem.operation, "request_hash": idem.request_hash,
+                       "response": idempotency.encode(answer)} if idem is not None
+                      else {"operation": None, "request_hash": None, "response": None})
+            args = scope | record | {
+                "rows": _pg_rows(batch, entry_ids, move_ids, kinds), "count": len(moves),
+                "actor": actor, "now": batch.now, "idem": idem is not None}
+            written = pg.execute(_PG_POST, args).fetchone()[0]
+    except sa.exc.IntegrityError as e:
+        if idem is None:
+            raise
+        return idempotency.replay_after_conflict(engine, idem, e)
+    if not written:
+        master.forget(sites, products)
+        return None
+    return answer, False
+
+
+def _pg_rows(batch: _Batch, entry_ids: list[int], move_ids: list[int],
+             kinds: dict[str, str]) -> str:
+    """The rows of :data:`_PG_POST` as one JSON parameter (far cheaper to send than an array
+    per column; decimals as strings, so exact)."""
+    return json.dumps([
+        {"eid": e, "mid": i, "date": p["date"], "memo": memo, "type": p["type"],
+         "site": p["site"], "kind": kinds[p["site"]], "product": p["product"],
+         "quantity": p["quantity"], "delta": p["delta"], "reference": p["reference"],
+         "order_number": p["order_number"], "unit_cost": p["unit_cost"], "value": p["value"],
+         "dr": side[0][0], "cr": side[1][0]}
+        for e, i, p, memo, side in zip(entry_ids, move_ids, batch.params, batch.memos,
+                                       batch.sides)], default=str)
 
 
 def post_opening_stock(conn: Connection, on_hand: Iterable[tuple[str, str, Decimal]],
@@ -182,7 +294,8 @@ def post_opening_stock(conn: Connection, on_hand: Iterable[tuple[str, str, Decim
               for m in items]
     if issues:
         raise ValidationError(issues)
-    return _write(conn, [(m, d, costs[m.product], None) for m, d in zip(items, deltas)], actor)
+    return _write(conn, _batch([(m, d, costs[m.product], None) for m, d in zip(items, deltas)],
+                               actor))
 
 
 def _master_data(conn: Connection, sites: set[str], products: set[str]
@@ -243,9 +356,21 @@ def _check(m: MoveIn, where: str, kinds: dict, costs: dict, issues: list[Issue])
     return q * m.type.sign
 
 
-def _write(conn: Connection, rows: list[tuple[MoveIn, Decimal, Decimal, int | None]],
-           actor: str) -> list[Move]:
-    """Insert moves, one journal entry each, and the entries' lines."""
+@dataclass(frozen=True)
+class _Batch:
+    """Moves ready to insert: their column values, journal memos and (account, debit, credit)
+    lines, and the time they are posted."""
+
+    params: list[dict]
+    memos: list[str]
+    sides: list[list[tuple[str, Decimal, Decimal]]]
+    actor: str
+    now: dt.datetime
+
+
+def _batch(rows: list[tuple[MoveIn, Decimal, Decimal, int | None]], actor: str) -> _Batch:
+    """The values of moves (move, on-hand effect, standard cost, reversed move id) to insert;
+    raises :class:`ValidationError` when an amount is out of the ledger's range."""
     now = utcnow()
     values = [quantize(abs(delta) * cost) for _, delta, cost, _ in rows]
     for (m, _, _, _), v in zip(rows, values):
@@ -264,27 +389,38 @@ def _write(conn: Connection, rows: list[tuple[MoveIn, Decimal, Decimal, int | No
               for (m, delta, cost, rev), v in zip(rows, values)]
     sides = [accounts.move_lines(m.type, m.site, delta, v)
              for (m, delta, _, _), v in zip(rows, values)]
+    return _Batch(params, memos, sides, actor, now)
+
+
+def _write(conn: Connection, batch: _Batch) -> list[Move]:
+    """Insert moves, one journal entry each, and the entries' lines."""
+    params, now = batch.params, batch.now
     if conn.dialect.name == "postgresql":
-        ids = _insert_postgres(conn, params, memos, sides, actor, now)
+        ids = _insert_postgres(conn, batch)
         for p, (entry_id, _) in zip(params, ids):
             p["entry_id"] = entry_id
         move_ids = [i for _, i in ids]
     else:
         entry_ids = _insert_returning_ids(conn, ENTRIES, [
             {"date": p["date"], "kind": "move", "memo": memo, "created_at": now}
-            for p, memo in zip(params, memos)])
+            for p, memo in zip(params, batch.memos)])
         for p, e in zip(params, entry_ids):
             p["entry_id"] = e
         move_ids = _insert_returning_ids(conn, MOVES, params)
         conn.execute(LINES.insert(), [
             {"entry_id": e, "account": acc, "debit": dr, "credit": cr}
-            for e, lines in zip(entry_ids, sides) for acc, dr, cr in lines])
+            for e, lines in zip(entry_ids, batch.sides) for acc, dr, cr in lines])
+    return _posted(batch, move_ids)
+
+
+def _posted(batch: _Batch, move_ids: list[int]) -> list[Move]:
+    """The moves of ``batch`` as posted with ``move_ids`` (its params carry the entry ids)."""
     return [Move(id=i, type=MoveType(p["type"]), site=p["site"], product=p["product"],
                  quantity=p["quantity"], delta=p["delta"], date=p["date"],
                  reference=p["reference"], order_number=p["order_number"],
                  unit_cost=quantize(p["unit_cost"]), value=p["value"], entry_id=p["entry_id"],
-                 reverses=p["reverses"], created_at=now)
-            for i, p in zip(move_ids, params)]
+                 reverses=p["reverses"], created_at=batch.now)
+            for i, p in zip(move_ids, batch.params)]
 
 
 #: PostgreSQL: entries, moves and lines of a batch in one statement (one round trip); the entry
@@ -317,17 +453,67 @@ SELECT src.eid, m.id FROM m JOIN src ON src.eid = m.entry_id ORDER BY src.n
 """
 
 
-def _insert_postgres(conn: Connection, params: list[dict], memos: list[str],
-                     sides: list, actor: str, now) -> list[tuple[int, int]]:
+def _insert_postgres(conn: Connection, batch: _Batch) -> list[tuple[int, int]]:
     """(entry id, move id) of each move, inserted with its entry and lines in one statement."""
+    params = batch.params
     cols = {c: [p[c] for p in params] for c in ("date", "type", "site", "product", "quantity",
                                                 "delta", "reference", "order_number",
                                                 "unit_cost", "value", "reverses")}
     # each move has two lines, the debit first: (account, amount, 0), (account, 0, amount)
-    args = cols | {"n": list(range(len(params))), "memo": memos,
-                   "dr": [s[0][0] for s in sides], "cr": [s[1][0] for s in sides],
-                   "actor": actor, "now": now}
+    args = cols | {"n": list(range(len(params))), "memo": batch.memos,
+                   "dr": [s[0][0] for s in batch.sides], "cr": [s[1][0] for s in batch.sides],
+                   "actor": batch.actor, "now": batch.now}
     return [(int(e), int(i)) for e, i in conn.exec_driver_sql(_PG_INSERT, args).all()]
+
+
+#: PostgreSQL, for :func:`post_moves_autocommit`: the answer stored under an idempotency key
+#: (operation, request_hash, response), or else ``n`` new (entry id, move id) pairs
+_PG_IDS = """
+SELECT operation, request_hash, response, NULL::bigint, NULL::bigint
+FROM idempotency_records WHERE principal = %(principal)s AND key = %(key)s
+UNION ALL
+SELECT NULL, NULL, NULL, nextval(seq.e), nextval(seq.m)
+FROM generate_series(1, %(n)s),
+     (SELECT pg_get_serial_sequence('journal_entries', 'id')::regclass AS e,
+             pg_get_serial_sequence('stock_moves', 'id')::regclass AS m) AS seq
+WHERE NOT EXISTS (SELECT FROM idempotency_records
+                  WHERE principal = %(principal)s AND key = %(key)s)
+"""
+
+#: PostgreSQL, for :func:`post_moves_autocommit`: entries, moves, lines and the idempotency
+#: record (when ``idem``) in one statement, so in one transaction; it writes only when every
+#: move's standard cost and site kind are still those the moves were checked against, and
+#: returns whether it wrote
+_PG_POST = """
+WITH src AS (
+    SELECT * FROM json_to_recordset(%(rows)s::json)
+         AS s(eid bigint, mid bigint, date date, memo text, type text, site text, kind text,
+              product text, quantity numeric, delta numeric, reference text,
+              order_number bigint, unit_cost numeric, value numeric, dr text, cr text)
+), ok AS (
+    SELECT count(*) = %(count)s AS ok
+    FROM src JOIN items i ON i.id = src.product AND i.standard_cost = src.unit_cost
+             JOIN locations l ON l.id = src.site AND l.kind = src.kind
+), e AS (
+    INSERT INTO journal_entries (id, date, kind, memo, created_at)
+    SELECT eid, date, 'move', memo, %(now)s FROM src WHERE (SELECT ok FROM ok)
+), m AS (
+    INSERT INTO stock_moves (id, type, site, product, quantity, delta, date, reference,
+                             order_number, unit_cost, value, entry_id, actor, created_at)
+    SELECT mid, type, site, product, quantity, delta, date, reference, order_number,
+           unit_cost, value, eid, %(actor)s, %(now)s FROM src WHERE (SELECT ok FROM ok)
+), l AS (
+    INSERT INTO journal_lines (entry_id, account, debit, credit)
+    SELECT eid, dr, value, 0 FROM src WHERE (SELECT ok FROM ok)
+    UNION ALL SELECT eid, cr, 0, value FROM src WHERE (SELECT ok FROM ok)
+), k AS (
+    INSERT INTO idempotency_records (principal, key, operation, request_hash, response,
+                                     created_at)
+    SELECT %(principal)s, %(key)s, %(operation)s, %(request_hash)s, %(response)s, %(now)s
+    WHERE %(idem)s AND (SELECT ok FROM ok)
+)
+SELECT ok FROM ok
+"""
 
 
 def _insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) -> list[int]:
@@ -375,7 +561,7 @@ def reverse_move(conn: Connection, move_id: int, *, date: dt.date | None = None,
                reference=reference or f"reversal of {move_id}", order_number=row["order_number"])
     try:
         with conn.begin_nested():
-            return _write(conn, [(m, -row["delta"], cost, move_id)], actor)[0]
+            return _write(conn, _batch([(m, -row["delta"], cost, move_id)], actor))[0]
     except sa.exc.IntegrityError:
         raise ConflictError(f"stock move {move_id} was reversed by another request just now")
 

@@ -6,8 +6,8 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import Discriminator, Tag
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from pydantic import Discriminator, Tag, TypeAdapter
 
 from api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
 from api.problems import PROBLEM_RESPONSES
@@ -24,6 +24,7 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 OneOrMany = Annotated[Annotated[StockMoveCreate, Tag("move")]
                       | Annotated[list[StockMoveCreate], Tag("moves")],
                       Discriminator(lambda v: "moves" if isinstance(v, list) else "move")]
+_MOVE_LIST = TypeAdapter(list[StockMove])
 
 
 @router.post("", status_code=201, response_model=StockMove | list[StockMove],
@@ -45,7 +46,10 @@ def post_stock_moves(request: Request, led: LedgerDep, key: Erp,
                            idempotency=idempotency(key, idempotency_key, "stock-moves",
                                                    payload))
     out = [StockMove.model_validate(m, from_attributes=True) for m in moves]
-    return out if many else out[0]
+    # validated once here and sent as is: the route's response_model documents it (FastAPI
+    # would validate it again, in another trip through the thread pool)
+    return Response(_MOVE_LIST.dump_json(out) if many else out[0].model_dump_json(),
+                    status_code=201, media_type="application/json")
 
 
 @router.get("", response_model=StockMovePage)

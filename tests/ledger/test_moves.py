@@ -9,7 +9,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from ledger import ConflictError, Idempotency, IdempotencyKeyReused, MoveIn, MoveType, request_hash
+from ledger import (
+    ConflictError,
+    Idempotency,
+    IdempotencyKeyReused,
+    MoveIn,
+    MoveType,
+    db,
+    request_hash,
+)
+from ledger.tables import Item, Location
 from models import NotFoundError, ValidationError
 
 D = Decimal
@@ -145,3 +154,39 @@ def test_standard_cost_change_revalues_stock(tiny_led, tiny):
     assert [b.value for b in tiny_led.inventory()] == [D(50), D("12.5")]
     m = tiny_led.post_move("shipment", "DC1", "FG1", 4, DAY)
     assert m.value == D(50) and tiny_led.trial_balance().balance("INV:DC1") == 0
+
+
+def test_moves_are_checked_against_master_data_changed_since_the_last_post(tiny_led):
+    """A ledger remembers site kinds and standard costs between posts (PostgreSQL); when
+    another writer changes them, the next post uses the tables, not what it remembered."""
+    tiny_led.post_move("production", "PLANT1", "FG1", 1, DAY)
+    tiny_led.post_move("receipt", "DC1", "RM1", 1, DAY)
+    items, locations = Item.__table__, Location.__table__
+    with tiny_led.engine.begin() as conn:  # as another process's sync would
+        for site, kind in (("PLANT1", "dc"), ("DC1", "plant")):
+            conn.execute(locations.update().where(locations.c.id == site).values(kind=kind))
+        conn.execute(items.update().where(items.c.id == "RM1").values(standard_cost=D(3)))
+    with pytest.raises(ValidationError, match="production happens at plants; 'PLANT1' is a dc"):
+        tiny_led.post_move("production", "PLANT1", "FG1", 1, DAY)
+    m = tiny_led.post_move("receipt", "PLANT1", "RM1", 2, DAY)
+    assert (m.unit_cost, m.value) == (D(3), D(6))
+    m = tiny_led.post_move("consumption", "DC1", "RM1", 2, DAY)
+    assert (m.unit_cost, m.value) == (D(3), D(6))
+    assert len(tiny_led.moves()) == 4 and tiny_led.trial_balance().balanced
+
+
+def test_autocommit_connections_go_back_to_the_pool_as_they_came(tiny_led):
+    """The driver connections that post moves in autocommit mode (PostgreSQL) raise
+    SQLAlchemy's errors, go back to the pool in transaction mode, and are dropped when the
+    server closed them; the ledger goes on working."""
+    engine = tiny_led.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("autocommit connections are PostgreSQL's")
+    with pytest.raises(sa.exc.ProgrammingError), db.autocommit(engine) as pg:
+        pg.execute("SELECT no_such_column FROM items")
+    assert pg.autocommit is False and not pg.closed
+    with pytest.raises(sa.exc.OperationalError), db.autocommit(engine) as pg:
+        pg.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    assert pg.closed
+    assert tiny_led.post_move("receipt", "DC1", "FG1", 1, DAY).value == D(10)
+    assert len(tiny_led.moves()) == 1
