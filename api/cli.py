@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.clikit import emit, err, guarded, load, out  # noqa: F401 (command modules use them)
+from api.clikit import emit, err, guarded, load, out
 from models import check
 from models import schema as _schema
 

@@ -56,8 +56,7 @@ def _roles(dependant):
 
 
 def _modules():
-    from api.routes import (atp, health, inventory, plans, promises, scenarios, stock_moves,
-                            web)
+    from api.routes import atp, health, inventory, plans, promises, scenarios, stock_moves, web
 
     return (health, plans, stock_moves, inventory, atp, promises, scenarios, web)
 
