@@ -111,6 +111,15 @@ async def database_unavailable(request: Request, e: sa.exc.OperationalError) -> 
                    headers={"Retry-After": "1"})
 
 
+async def database_refused_value(request: Request, e: sa.exc.DataError) -> JSONResponse:
+    """A value the database cannot store (a NUL character in a text, say): the caller's
+    request, so 422, and nothing was written (the statement failed whole)."""
+    cause = str(getattr(e, "orig", e)).strip().splitlines()[0]
+    return problem(422, f"the request holds a value the database cannot store ({cause}); "
+                        f"remove control characters such as NUL (\\u0000) from its texts",
+                   slug="validation-error", instance=request.url.path)
+
+
 async def unexpected(request: Request, e: Exception) -> JSONResponse:
     return problem(500, "an unexpected error; it has been logged by the server",
                    instance=request.url.path)
@@ -122,4 +131,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(sa.exc.OperationalError, database_unavailable)
+    app.add_exception_handler(sa.exc.DataError, database_refused_value)
     app.add_exception_handler(Exception, unexpected)
