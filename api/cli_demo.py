@@ -143,11 +143,8 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
     # 6. publish
     step(f"publish the {chosen} plan to the ledger", out_dir / "ledger.db")
     from ledger import Ledger
-    from scenarios import overrides
 
-    chosen_sc = next(s for s in scenarios if s.name == chosen)
-    _, crm_net, _ = cache.demand(chosen_sc, net)
-    chosen_net = overrides.apply(chosen_sc, crm_net)
+    chosen_net = cache.network(next(s for s in scenarios if s.name == chosen))
     url = f"sqlite:///{(out_dir / 'ledger.db').resolve()}"
     with Ledger(url, upgrade=True) as led:
         pub = led.publish(by_name[chosen].path / "plan", network=chosen_net,

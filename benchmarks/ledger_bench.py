@@ -12,7 +12,8 @@ processes (``--workers``), on a fresh database:
   much of the CPU the server needs, so this measures the client as much as the server;
 - ``wrk``: 16 connections of one ``wrk`` thread (C), with a generated Lua script for the POST
   bodies; it costs the server little CPU. wrk is a system package (Debian: ``apt-get install
-  wrk``); this script installs nothing and stops with a message when it is missing.
+  wrk``); this script installs nothing: without it the default runs the Python client alone,
+  and ``--load wrk`` stops with a message.
 
 PostgreSQL runs on a scratch database made next to ``CHAINLAB_TEST_DATABASE_URL`` (or
 ``--pg-url``) and dropped afterwards. Prints a table and writes
@@ -347,14 +348,20 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--workers", default="1,2",
                     help="server processes (uvicorn --workers), one HTTP run each")
-    ap.add_argument("--load", default="python,wrk",
-                    help="load generators, one HTTP run each: python (httpx threads), wrk")
+    ap.add_argument("--load", default=None,
+                    help="load generators, one HTTP run each: python (httpx threads), wrk "
+                         "(default: both, or python alone when wrk is not installed)")
     ap.add_argument("--batches", default="1,20",
                     help="moves per request, one HTTP run each (1 = single moves)")
     ap.add_argument("--engines", default="sqlite,postgresql")
     ap.add_argument("--skip", default="", help="publish or http")
     ap.add_argument("--pg-url", default=os.environ.get("CHAINLAB_TEST_DATABASE_URL"))
     args = ap.parse_args()
+    if args.load is None:
+        args.load = "python,wrk" if shutil.which("wrk") else "python"
+        if args.load == "python":
+            print("wrk is not installed (Debian: apt-get install wrk): the HTTP runs use the "
+                  "Python client alone", file=sys.stderr)
     loads, workers = args.load.split(","), [int(w) for w in args.workers.split(",")]
     if not set(loads) <= {"python", "wrk"}:
         raise SystemExit(f"--load {args.load}: use python, wrk or both")

@@ -230,6 +230,13 @@ class InputCache:
             model, net = self.models[key]
         return model, net, time.perf_counter() - t0
 
+    def network(self, sc: Scenario) -> Network:
+        """The network ``sc`` is planned on: its base, with the CRM demand model's demand when
+        it names a CRM folder, and its overrides applied."""
+        base, _ = self.base(sc)
+        net = self.demand(sc, base)[1] if sc.crm is not None else base
+        return overrides.apply(sc, net)
+
 
 def check(sc: Scenario, cache: InputCache | None = None) -> None:
     """Check a scenario against its base network without running it: raises

@@ -48,7 +48,7 @@ from solver import backends
 from solver.data import PlanData, demand_table, prepare
 from solver.lp import INF
 from solver.model import PlanModel, _lookup, build
-from solver.options import SolveOptions, Unmet
+from solver.options import SolveOptions, Unmet, coerce_enums
 from solver.result import Progress, Status
 
 ProgressFn = Callable[[Progress], None]
@@ -116,14 +116,7 @@ class DesignOptions:
     levels: pd.DataFrame | None = field(default=None, compare=False)
 
     def __post_init__(self):
-        for name, enum in (("sourcing", Sourcing), ("horizon", Horizon)):
-            value = getattr(self, name)
-            if not isinstance(value, enum):
-                try:
-                    object.__setattr__(self, name, enum(value))
-                except ValueError:
-                    raise ValueError(f"{name}={value!r} must be one of "
-                                     f"{', '.join(e.value for e in enum)}") from None
+        coerce_enums(self, {"sourcing": Sourcing, "horizon": Horizon})
         for name in ("force_open", "force_closed"):
             value = getattr(self, name)
             object.__setattr__(self, name, (value,) if isinstance(value, str)

@@ -71,6 +71,19 @@ class Method(str, Enum):
     PDLP = "pdlp"
 
 
+def coerce_enums(options, enums: dict[str, type[Enum]]) -> None:
+    """Turn the fields ``enums`` names of a frozen dataclass from their values (``"lost"``) into
+    their enum members, or raise a ValueError that lists the allowed values."""
+    for name, enum in enums.items():
+        value = getattr(options, name)
+        if not isinstance(value, enum):
+            try:
+                object.__setattr__(options, name, enum(value))
+            except ValueError:
+                raise ValueError(f"{name}={value!r} must be one of "
+                                 f"{', '.join(e.value for e in enum)}") from None
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """How to build and solve a plan.
@@ -120,16 +133,8 @@ class SolveOptions:
     verbose: bool = False
 
     def __post_init__(self):
-        enums = {"unmet": Unmet, "end_inventory": EndInventory, "method": Method,
-                 "timing": Timing}
-        for name, enum in enums.items():
-            value = getattr(self, name)
-            if not isinstance(value, enum):
-                try:
-                    object.__setattr__(self, name, enum(value))
-                except ValueError:
-                    raise ValueError(f"{name}={value!r} must be one of "
-                                     f"{', '.join(e.value for e in enum)}") from None
+        coerce_enums(self, {"unmet": Unmet, "end_inventory": EndInventory, "method": Method,
+                            "timing": Timing})
         if self.time_limit is not None and not self.time_limit > 0:
             raise ValueError(f"time_limit(={self.time_limit}) must be > 0 seconds")
         if not 0 <= self.gap < 1:

@@ -71,16 +71,13 @@ def demo(tmp_path_factory):
 def _publish_to(url: str, out: Path, result: dict) -> None:
     """Publish the demo's chosen plan, with its network, to the ledger at ``url``."""
     from ledger import Ledger
-    from scenarios import overrides, spec
+    from scenarios import spec
     from scenarios.run import InputCache
 
     run = out / "runs" / result["chosen"]["scenario"]
     sc = spec.load(run / "scenario.yaml")
-    cache = InputCache()
-    net, _ = cache.base(sc)
-    _, crm_net, _ = cache.demand(sc, net)
     with Ledger(url, upgrade=True) as led:
-        led.publish(run / "plan", network=overrides.apply(sc, crm_net),
+        led.publish(run / "plan", network=InputCache().network(sc),
                     name=f"demo: {sc.name}", source=str(run))
 
 
