@@ -65,7 +65,8 @@ def networks(draw):
         "sd": [draw(maybe(money)) for _ in range(n)],
     })
     cal = Calendar("week", start, periods)
-    return Network.from_tables(draw(text.filter(str.strip)), cal, sites=sites, products=products,
+    # a name as the readers give it back: without surrounding blanks (Excel cells are trimmed)
+    return Network.from_tables(draw(text.map(str.strip).filter(bool)), cal, sites=sites, products=products,
                                lanes=lanes, bom=bom, production=production, supply=supply,
                                demand=demand)
 
