@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from api.clikit import emit, err, guarded, load
+from chainlab.api.clikit import emit, err, guarded, load
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
@@ -51,8 +51,8 @@ FAN_HISTORY_WEEKS = 52
 def demand_command(net: NetArg, crm: CrmOpt, out: OutOpt = None, as_json: JsonOpt = False,
                    seed: SeedOpt = 0, count_shipped: ShippedOpt = False):
     """Demand from CRM data: run rate, open orders and the sales pipeline, backtested."""
-    from models.crm import load_crm
-    from models.demand import DemandModel, FitOptions, backtest
+    from chainlab.models.crm import load_crm
+    from chainlab.models.demand import DemandModel, FitOptions, backtest
 
     t_start = time.perf_counter()
     network = load(net)
@@ -128,8 +128,8 @@ def _library() -> dict:
 
 def write_outputs(out: Path, model, bt, crm, expected: pd.DataFrame) -> list[str]:
     """Write the files of ``--out`` (see the module docstring); returns their names."""
-    from models.io import atomic_write_text, to_text_frame
-    from models.schema import TABLES
+    from chainlab.models.io import atomic_write_text, to_text_frame
+    from chainlab.models.schema import TABLES
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -154,7 +154,7 @@ def _dated(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_json(path: Path, obj: dict) -> None:
-    from models.io import atomic_write_text
+    from chainlab.models.io import atomic_write_text
     atomic_write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
 
 
@@ -231,7 +231,7 @@ def fan_chart(path: Path, model, crm, top: int = FAN_PRODUCTS) -> Path:
 def _print(result: dict, model) -> None:
     from rich.table import Table
 
-    from api.clikit import out
+    from chainlab.api.clikit import out
 
     bt = result["backtest"]
     t = Table(title=f"backtest: {bt['buckets']} {result['bucket']}s from {bt['origin']}")

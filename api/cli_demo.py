@@ -40,15 +40,15 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
     from rich.panel import Panel
     from rich.table import Table
 
-    from api.cli import err, out, print_report, summary_table
-    from api.cli_scenario import Progress, print_comparison
-    from models import ValidationError, check
-    from scenarios import EXAMPLES, spec
-    from scenarios.compare import compare
-    from scenarios.executor import open_pool
-    from scenarios.jobs import record_runs
-    from scenarios.report import write_report
-    from scenarios.run import InputCache, RunOptions, run
+    from chainlab.api.cli import err, out, print_report, summary_table
+    from chainlab.api.cli_scenario import Progress, print_comparison
+    from chainlab.models import ValidationError, check
+    from chainlab.scenarios import EXAMPLES, spec
+    from chainlab.scenarios.compare import compare
+    from chainlab.scenarios.executor import open_pool
+    from chainlab.scenarios.jobs import record_runs
+    from chainlab.scenarios.report import write_report
+    from chainlab.scenarios.run import InputCache, RunOptions, run
 
     t0 = time.perf_counter()
     say = (lambda *a, **k: None) if as_json else out.print
@@ -142,7 +142,7 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
 
     # 6. publish
     step(f"publish the {chosen} plan to the ledger", out_dir / "ledger.db")
-    from ledger import Ledger
+    from chainlab.ledger import Ledger
 
     chosen_net = cache.network(next(s for s in scenarios if s.name == chosen))
     url = f"sqlite:///{(out_dir / 'ledger.db').resolve()}"
@@ -206,7 +206,7 @@ def _atp(led, net, say, out, as_json) -> dict:
     """A few ATP checks (the largest customer x product demands of the first weeks) and one
     promise; skipped when the ledger has no ATP."""
     try:
-        from ledger.promises import LineRequest, PromiseConflict, PromiseRequest
+        from chainlab.ledger.promises import LineRequest, PromiseConflict, PromiseRequest
     except ImportError:
         say("[yellow]skipped:[/] this ledger has no available-to-promise yet")
         return {"skipped": "the ledger has no ATP"}

@@ -33,7 +33,7 @@ def _guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from api.cli import guarded
+        from chainlab.api.cli import guarded
         return guarded(fn)(*args, **kwargs)
 
     return wrapper
@@ -83,9 +83,9 @@ def design_command(
     ] = None,
 ):
     """Network design: which sites to open or close, who serves whom, at what cost."""
-    from api.cli import emit, err, load
-    from models import ValidationError
-    from solver.design import DesignOptions, design
+    from chainlab.api.cli import emit, err, load
+    from chainlab.models import ValidationError
+    from chainlab.solver.design import DesignOptions, design
 
     network = load(net)
     changes = {"backend": backend, "time_limit": time_limit, "gap": gap, "unmet": unmet}
@@ -148,7 +148,7 @@ def _print(d, explanations, out) -> None:
     import pandas as pd
     from rich.table import Table
 
-    from api.cli import out as console
+    from chainlab.api.cli import out as console
 
     console.print(f"[bold]design of {d.network}[/]: {d.status.value}"
                   + (f", objective {d.objective:,.2f} {d.currency}" if d.objective is not None

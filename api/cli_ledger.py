@@ -18,8 +18,8 @@ from typing import Annotated
 
 import typer
 
-from api.clikit import emit, err, guarded, out
-from ledger.types import Role
+from chainlab.api.clikit import emit, err, guarded, out
+from chainlab.ledger.types import Role
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 UrlOpt = Annotated[str | None, typer.Option(
@@ -33,7 +33,7 @@ def _say(text: str) -> None:
 
 def _open(url: str | None):
     """A Ledger on ``url``; a SQLite ledger gets its schema created or migrated."""
-    from ledger import Ledger, db
+    from chainlab.ledger import Ledger, db
     engine = db.connect(url)
     return Ledger(engine, upgrade=engine.dialect.name == "sqlite")
 
@@ -74,9 +74,9 @@ def publish_command(
     beside the plan) the ledger's master data is synced from it first; without, the plan must
     use only sites and products the ledger already has. With its network, the network's
     on-hand stock is posted as opening stock where the ledger has no stock moves yet."""
-    from api.clikit import load
-    from ledger import db
-    from models.errors import NotFoundError
+    from chainlab.api.clikit import load
+    from chainlab.ledger import db
+    from chainlab.models.errors import NotFoundError
 
     if not plan_dir.is_dir():
         raise NotFoundError(f"plan folder {plan_dir} does not exist; write one with "
@@ -113,8 +113,8 @@ def serve_command(
 
     import uvicorn
 
-    from api.main import create_app
-    from api.settings import Settings
+    from chainlab.api.main import create_app
+    from chainlab.api.settings import Settings
 
     settings = Settings(**({"database_url": database_url} if database_url else {}))
     app = create_app(settings)  # fails here, with a message, on a database without schema
@@ -126,7 +126,7 @@ def serve_command(
         return
     app.state.ledger.engine.dispose()
     os.environ["CHAINLAB_DATABASE_URL"] = settings.database_url
-    uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port,
+    uvicorn.run("chainlab.api.main:app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level=log_level)
 
 
@@ -136,7 +136,7 @@ def db_upgrade_command(
         revision: Annotated[str, typer.Option("--revision", help="target revision")] = "head",
         as_json: JsonOpt = False):
     """Create or migrate the ledger schema (SQLite or PostgreSQL)."""
-    from ledger import db
+    from chainlab.ledger import db
 
     engine = db.connect(database_url)
     try:

@@ -22,17 +22,17 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from api.clikit import emit, err, guarded, load, out
-from models import ChainlabError, Network
-from solver import Plan, Progress, SolveOptions, Status, Timing, Unmet, backends, plan
+from chainlab.api.clikit import emit, err, guarded, load, out
+from chainlab.models import ChainlabError, Network
+from chainlab.solver import Plan, Progress, SolveOptions, Status, Timing, Unmet, backends, plan
 
 
 def crm_demand(net: Network, crm: Path):
     """The CRM demand model for ``net`` fitted on the CRM folder (``models.crm.load_crm`` and
     ``models.demand.DemandModel.fit``); :func:`solver.plan` plans its expected demand."""
     try:
-        crm_mod = importlib.import_module("models.crm")
-        demand_mod = importlib.import_module("models.demand")
+        crm_mod = importlib.import_module("chainlab.models.crm")
+        demand_mod = importlib.import_module("chainlab.models.demand")
         load_crm, model = crm_mod.load_crm, demand_mod.DemandModel
     except (ModuleNotFoundError, AttributeError):
         raise ChainlabError("--crm: the CRM demand model (models.crm, models.demand) is not "

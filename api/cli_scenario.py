@@ -57,7 +57,7 @@ def _guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from api.cli import guarded
+        from chainlab.api.cli import guarded
         return guarded(fn)(*args, **kwargs)
 
     return wrapper
@@ -111,7 +111,7 @@ class Progress:
             self._bar.stop()
 
     def __call__(self, e) -> None:
-        from scenarios.run import Phase
+        from chainlab.scenarios.run import Phase
 
         with self._lock:
             name = e.scenario
@@ -159,9 +159,9 @@ def run_command(
         time_limit: TimeOpt = None, gap: GapOpt = None, as_json: JsonOpt = False):
     """Run what-if scenario files: demand model, overrides, plan, simulation; each run stored
     in its own folder under --out with a manifest to reproduce it."""
-    from api.cli import emit, err
-    from scenarios.executor import open_pool
-    from scenarios.run import RunOptions, ScenariosFailed, run
+    from chainlab.api.cli import emit, err
+    from chainlab.scenarios.executor import open_pool
+    from chainlab.scenarios.run import RunOptions, ScenariosFailed, run
 
     options = RunOptions(replications=replications, seed=seed, backend=backend,
                          time_limit=time_limit, gap=gap)
@@ -195,7 +195,7 @@ def run_command(
 def _print_runs(runs) -> None:
     from rich.table import Table
 
-    from api.cli import out as console
+    from chainlab.api.cli import out as console
 
     t = Table(title="scenario runs")
     for c in ("scenario", "plan", "objective", "fill rate [95% CI]", "total cost [95% CI]",
@@ -236,12 +236,12 @@ def compare_command(
         as_json: JsonOpt = False):
     """Compare scenario runs: KPIs with deltas against the baseline and confidence intervals
     of the differences (paired on common random numbers), costs, plan changes."""
-    from api.cli import emit
-    from scenarios.compare import compare
+    from chainlab.api.cli import emit
+    from chainlab.scenarios.compare import compare
 
     c = compare(dirs, baseline)
     if html is not None:
-        from scenarios.report import write_report
+        from chainlab.scenarios.report import write_report
 
         write_report(c, html)
     if as_json:
@@ -252,7 +252,7 @@ def compare_command(
         return
     print_comparison(c)
     if html is not None:
-        from api.cli import err
+        from chainlab.api.cli import err
 
         err.print(f"report written to {html}", highlight=False)
 
@@ -261,8 +261,8 @@ def print_comparison(c, kpis=None) -> None:
     """The comparison as rich tables on stdout: KPIs with deltas and intervals, plan changes."""
     from rich.table import Table
 
-    from api.cli import out as console
-    from scenarios.compare import MAIN_KPIS
+    from chainlab.api.cli import out as console
+    from chainlab.scenarios.compare import MAIN_KPIS
 
     pct = f"{c.confidence:.0%}"
     t = Table(title=f"scenarios vs {c.baseline} (delta [{pct} CI of the difference, "
@@ -318,11 +318,11 @@ def reproduce_command(
         as_json: JsonOpt = False):
     """Run a stored run again from its manifest (same inputs, seed, replications, solver
     options) and check that the numbers are the same, bit for bit."""
-    from api.cli import emit, err
-    from api.cli import out as console
-    from scenarios.executor import open_pool
-    from scenarios.run import reproduce, same_numbers
-    from scenarios.store import open_run
+    from chainlab.api.cli import emit, err
+    from chainlab.api.cli import out as console
+    from chainlab.scenarios.executor import open_pool
+    from chainlab.scenarios.run import reproduce, same_numbers
+    from chainlab.scenarios.store import open_run
 
     old = open_run(run_dir)
     with open_pool(cluster, workers) as pool, Progress(err, quiet=as_json) as progress:

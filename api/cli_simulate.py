@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from api.clikit import emit, err, guarded, load
+from chainlab.api.clikit import emit, err, guarded, load
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
@@ -58,13 +58,13 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
                      as_json: JsonOpt = False):
     """Monte Carlo simulation of the network under random demand and lead times: service and
     cost KPIs with 95% confidence intervals."""
-    from simulation import SimOptions, simulate
+    from chainlab.simulation import SimOptions, simulate
 
     network = load(net)
     demand = None
     if crm is not None:
-        from models.crm import load_crm
-        from models.demand import DemandModel
+        from chainlab.models.crm import load_crm
+        from chainlab.models.demand import DemandModel
 
         if not as_json:
             err.print(f"fitting the demand model on {crm} ...", highlight=False)
@@ -88,7 +88,7 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
 def _print(result, out) -> None:
     from rich.table import Table
 
-    from api.clikit import out as console
+    from chainlab.api.clikit import out as console
 
     t = Table(title=f"{result.network}: {result.n} replications, seed {result.seed} "
                     f"({result.engine}, {result.replenishment}, {result.seconds:.1f}s)")

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from models import ChainlabError, Network
+from chainlab.models import ChainlabError, Network
 
 out = Console()
 err = Console(stderr=True)

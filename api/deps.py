@@ -12,9 +12,9 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.problems import AuthenticationError, Forbidden
-from api.settings import Settings
-from ledger import Idempotency, KeyInfo, Ledger, Role, request_hash
+from chainlab.api.problems import AuthenticationError, Forbidden
+from chainlab.api.settings import Settings
+from chainlab.ledger import Idempotency, KeyInfo, Ledger, Role, request_hash
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `chainlab keys create --role R`")
 

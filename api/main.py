@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import problems
-from api.deps import KeyCache
-from api.routes import ROUTE_MODULES
-from api.settings import Settings
-from ledger import Ledger, db
+from chainlab.api import problems
+from chainlab.api.deps import KeyCache
+from chainlab.api.routes import ROUTE_MODULES
+from chainlab.api.settings import Settings
+from chainlab.ledger import Ledger, db
 
 
 class BodyLimit:

@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import AppendOnlyError, ConflictError, IdempotencyKeyReused, SchemaError
-from models.errors import ChainlabError, NotFoundError, ValidationError
+from chainlab.ledger.errors import AppendOnlyError, ConflictError, IdempotencyKeyReused, SchemaError
+from chainlab.models.errors import ChainlabError, NotFoundError, ValidationError
 
 MEDIA_TYPE = "application/problem+json"
 

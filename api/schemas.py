@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from ledger.types import MoveType, OrderStatus, OrderType
+from chainlab.ledger.types import MoveType, OrderStatus, OrderType
 
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Id = Annotated[str, Field(min_length=1, max_length=64)]

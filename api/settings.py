@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.db import default_database_url
+from chainlab.ledger.db import default_database_url
 
 
 def _default_url() -> str:

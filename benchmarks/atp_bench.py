@@ -47,9 +47,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger import Ledger, testing
-from ledger.promises import LineRequest, PromiseRequest
-from models import Network
+from chainlab.ledger import Ledger, testing
+from chainlab.ledger.promises import LineRequest, PromiseRequest
+from chainlab.models import Network
 
 RESULTS = Path(__file__).parent / "results"
 EXAMPLE = ROOT / "scenarios" / "examples" / "acme"
@@ -57,7 +57,7 @@ TARGET_CHECK_P99_MS = 2.0
 TARGET_HTTP_P99_MS = 25.0
 SERVE = textwrap.dedent("""
     import sys
-    from api.cli_ledger import serve_command
+    from chainlab.api.cli_ledger import serve_command
     serve_command(host="127.0.0.1", port=int(sys.argv[2]), database_url=sys.argv[1],
                   workers=1, log_level="warning")
 """)
@@ -71,8 +71,7 @@ def load_plan(net: Network, folder: Path | None) -> Path:
     kept = RESULTS / "acme_plan"
     if (kept / "production.csv").exists():
         return kept
-    import solver
-
+    from chainlab import solver
     print("solving the example's plan (once; kept in benchmarks/results/acme_plan) ...",
           file=sys.stderr)
     solver.plan(net, gap=0.02, time_limit=120).to_folder(kept)

@@ -49,7 +49,7 @@ TARGET_SMALL, TARGET_CAPC = 2.0, 300.0
 
 def run(inst, backend: str, time_limit: float | None, known: float | None) -> dict:
     """One design of one instance: status, objective, error, seconds."""
-    from solver.design import design
+    from chainlab.solver.design import design
 
     t = time.perf_counter()
     try:
@@ -105,8 +105,8 @@ def loadavg() -> list[float] | None:
 
 
 def main(argv=None) -> int:
-    from solver import backends
-    from solver.orlib import catalogue, read
+    from chainlab.solver import backends
+    from chainlab.solver.orlib import catalogue, read
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backends", nargs="+", default=None,

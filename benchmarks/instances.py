@@ -28,11 +28,11 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 
 #: family -> "module:solve function"
 FAMILIES: dict[str, str] = {
-    "transportation": "solver.instances:solve",
-    "lotsizing": "solver.instances:solve",
-    "cflp": "solver.orlib:solve",
-    "uflp": "solver.orlib:solve",
-    "sscflp": "solver.orlib:solve",
+    "transportation": "chainlab.solver.instances:solve",
+    "lotsizing": "chainlab.solver.instances:solve",
+    "cflp": "chainlab.solver.orlib:solve",
+    "uflp": "chainlab.solver.orlib:solve",
+    "sscflp": "chainlab.solver.orlib:solve",
 }
 
 

@@ -80,7 +80,7 @@ CHILD = """
 import json, resource, sys, time
 t = time.perf_counter()
 if sys.argv[2] == "chainlab":
-    from models import Network
+    from chainlab.models import Network
     net = Network.from_folder(sys.argv[1])
 else:
     import pandas as pd, pathlib

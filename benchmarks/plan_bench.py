@@ -44,8 +44,8 @@ def peak_mb() -> float:
 
 
 def run_chainlab(size: str, backend: str, time_limit: float, seed: int) -> dict:
-    from solver import plan, worker
-    from solver.synthetic import generate
+    from chainlab.solver import plan, worker
+    from chainlab.solver.synthetic import generate
 
     t = time.perf_counter()
     net = generate(size, seed=seed)
@@ -65,8 +65,8 @@ def plain_pulp_model(net):
     the generated benchmark networks have no setups or lane fixed costs)."""
     import pulp
 
-    from solver.data import prepare
-    from solver.options import SolveOptions
+    from chainlab.solver.data import prepare
+    from chainlab.solver.options import SolveOptions
 
     d = prepare(net, None, SolveOptions())
     T = d.T
@@ -166,7 +166,7 @@ def plain_pulp_model(net):
 def run_plain(size: str, time_limit: float, seed: int, solve: bool) -> dict:
     import pulp
 
-    from solver.synthetic import generate
+    from chainlab.solver.synthetic import generate
 
     net = generate(size, seed=seed)
     t = time.perf_counter()

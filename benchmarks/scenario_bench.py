@@ -65,8 +65,8 @@ def _cpu() -> float:
 
 def one(config: str, files: list[Path], replications: int, workers: int) -> dict:
     """Run ``files`` one way; the timings and every scenario's KPIs."""
-    from scenarios.executor import open_pool
-    from scenarios.run import RunOptions, run
+    from chainlab.scenarios.executor import open_pool
+    from chainlab.scenarios.run import RunOptions, run
 
     cluster = None
     load_before = _load()
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     ap.add_argument("--configs", default="serial,local,dask")
     args = ap.parse_args(argv)
 
-    from scenarios import EXAMPLES
+    from chainlab.scenarios import EXAMPLES
 
     files = [EXAMPLES / f"{n}.yaml" for n in ORDER[:args.scenarios]]
     results = []

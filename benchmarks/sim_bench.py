@@ -58,11 +58,11 @@ def bare_simpy(events: int, processes: int = 100) -> float:
 
 
 def overhead(reps: int) -> dict:
-    from models import Network
-    from simulation import SimOptions, engine
-    from simulation.build import build
-    from simulation.demand import TableDemand
-    from simulation.run import _Context, inputs
+    from chainlab.models import Network
+    from chainlab.simulation import SimOptions, engine
+    from chainlab.simulation.build import build
+    from chainlab.simulation.demand import TableDemand
+    from chainlab.simulation.run import _Context, inputs
 
     path = ROOT / "scenarios" / "examples" / "acme"
     net = Network.from_folder(path) if (path / "network.yaml").exists() else scale_network(
@@ -94,7 +94,7 @@ def scale_network(pairs: int, days: int, seed: int = 1):
     import numpy as np
     import pandas as pd
 
-    from models import Calendar, Network
+    from chainlab.models import Calendar, Network
 
     rng = np.random.default_rng(seed)
     n_dc = min(50, pairs)
@@ -156,7 +156,7 @@ def scale_network(pairs: int, days: int, seed: int = 1):
 def scale(pairs: int, days: int, reps: int, check_reps: int) -> dict:
     import numpy as np
 
-    from simulation import SimOptions, simulate
+    from chainlab.simulation import SimOptions, simulate
 
     t = time.perf_counter()
     net = scale_network(pairs, days)

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.serving import served
-from ledger import Ledger
+from chainlab.api.serving import served
+from chainlab.ledger import Ledger
 
 RESULTS = Path(__file__).parent / "results"
 TARGET_MS = 1000.0
@@ -45,7 +45,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 
 def demo(folder: Path) -> Path:
     if not (folder / "ledger.db").exists():
-        from api.cli_demo import run_demo
+        from chainlab.api.cli_demo import run_demo
 
         print(f"running chainlab demo into {folder} ...", file=sys.stderr)
         run_demo(folder, replications=2, as_json=True)

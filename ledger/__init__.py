@@ -20,9 +20,9 @@ plan versions, planned orders, stock moves, double-entry postings, promises; ATP
 Quantities and money are exact decimals (:mod:`ledger.types`). Nothing here knows HTTP.
 """
 
-from ledger.core import Ledger
-from ledger.db import connect, default_database_url, upgrade
-from ledger.errors import (
+from chainlab.ledger.core import Ledger
+from chainlab.ledger.db import connect, default_database_url, upgrade
+from chainlab.ledger.errors import (
                            AppendOnlyError,
                            ConflictError,
                            IdempotencyKeyReused,
@@ -30,19 +30,19 @@ from ledger.errors import (
                            SchemaError,
                            TransitionError,
 )
-from ledger.idempotency import Idempotency, request_hash
-from ledger.keys import KeyInfo
-from ledger.masterdata import SyncResult
-from ledger.moves import AccountBalance, Balance, Move, MoveIn, TrialBalance
-from ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
-from ledger.planned import (
+from chainlab.ledger.idempotency import Idempotency, request_hash
+from chainlab.ledger.keys import KeyInfo
+from chainlab.ledger.masterdata import SyncResult
+from chainlab.ledger.moves import AccountBalance, Balance, Move, MoveIn, TrialBalance
+from chainlab.ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
+from chainlab.ledger.planned import (
                            ORDER_COLUMNS,
                            derive_planned_orders,
                            planned_orders_from_plan,
                            read_plan_tables,
 )
-from ledger.publish import PublishResult
-from ledger.types import AccountKind, MoveType, OrderStatus, OrderType, Role
+from chainlab.ledger.publish import PublishResult
+from chainlab.ledger.types import AccountKind, MoveType, OrderStatus, OrderType, Role
 
 __all__ = [
                            "ORDER_COLUMNS",

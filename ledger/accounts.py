@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger.types import AccountKind, MoveType
+from chainlab.ledger.types import AccountKind, MoveType
 
 GRNI = "GRNI"
 COGS = "COGS"

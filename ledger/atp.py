@@ -41,9 +41,9 @@ from operator import sub
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger.ctp import Statics
-from ledger.tables import OrderEvent, PlannedOrder, PromiseReservation, StockMove
-from ledger.types import Fixed, quantize
+from chainlab.ledger.ctp import Statics
+from chainlab.ledger.tables import OrderEvent, PlannedOrder, PromiseReservation, StockMove
+from chainlab.ledger.types import Fixed, quantize
 
 MOVES = StockMove.__table__
 ORDERS = PlannedOrder.__table__
@@ -207,7 +207,7 @@ def _statements():
     """The statements :func:`load_tables` runs, built once (a check runs them in well under a
     millisecond each): sums of moves and holds (and the quotas of the products, for the first
     tables a request reads), and the plan's orders."""
-    from ledger.tables import AllocationQuota
+    from chainlab.ledger.tables import AllocationQuota
 
     M, R, O = MOVES.c, RESERVATIONS.c, ORDERS.c
     Q = AllocationQuota.__table__.c

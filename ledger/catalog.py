@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ledger import db
-from ledger.tables import Item, LedgerState, Location, PlannedOrder
+from chainlab.ledger import db
+from chainlab.ledger.tables import Item, LedgerState, Location, PlannedOrder
 
 ITEMS = Item.__table__
 LOCATIONS = Location.__table__

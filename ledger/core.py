@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ledger import (
+from chainlab.ledger import (
                     atp,
                     ctp,
                     db,
@@ -26,13 +26,13 @@ from ledger import (
                     publish,
                     report,
 )
-from ledger import promises as promising
-from ledger.idempotency import Idempotency
-from ledger.keys import KeyInfo
-from ledger.masterdata import SyncResult
-from ledger.moves import Balance, Move, MoveIn, TrialBalance
-from ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
-from ledger.promises import (
+from chainlab.ledger import promises as promising
+from chainlab.ledger.idempotency import Idempotency
+from chainlab.ledger.keys import KeyInfo
+from chainlab.ledger.masterdata import SyncResult
+from chainlab.ledger.moves import Balance, Move, MoveIn, TrialBalance
+from chainlab.ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
+from chainlab.ledger.promises import (
                              Answer,
                              Commitment,
                              PromiseRecord,
@@ -40,9 +40,9 @@ from ledger.promises import (
                              PromiseStatus,
                              Quota,
 )
-from ledger.publish import PublishResult
-from ledger.types import MoveType, OrderStatus, Role
-from models.errors import NotFoundError
+from chainlab.ledger.publish import PublishResult
+from chainlab.ledger.types import MoveType, OrderStatus, Role
+from chainlab.models.errors import NotFoundError
 
 
 class Ledger:

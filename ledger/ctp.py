@@ -37,8 +37,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger.tables import Item, Location, PlanBom, PlanCapacity, PlanLane, PlanRouting
-from ledger.types import QUANTUM, SCALE, quantize
+from chainlab.ledger.tables import Item, Location, PlanBom, PlanCapacity, PlanLane, PlanRouting
+from chainlab.ledger.types import QUANTUM, SCALE, quantize
 
 LANES = PlanLane.__table__
 ROUTINGS = PlanRouting.__table__

@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from ledger.errors import SchemaError
+from chainlab.ledger.errors import SchemaError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: any 64-bit number: serialises concurrent ``db upgrade`` runs on PostgreSQL

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from models.errors import ChainlabError, NotFoundError, ValidationError
+from chainlab.models.errors import ChainlabError, NotFoundError, ValidationError
 
 
 class LedgerError(ChainlabError):

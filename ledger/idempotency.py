@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ledger.db import writing
-from ledger.errors import IdempotencyKeyReused
-from ledger.tables import IdempotencyRecord, utcnow
-from models.errors import ValidationError
+from chainlab.ledger.db import writing
+from chainlab.ledger.errors import IdempotencyKeyReused
+from chainlab.ledger.tables import IdempotencyRecord, utcnow
+from chainlab.models.errors import ValidationError
 
 RECORDS = IdempotencyRecord.__table__
 MAX_KEY = 255

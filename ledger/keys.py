@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger.errors import NotFoundError
-from ledger.tables import ApiKey, utcnow
-from ledger.types import Role
-from models.errors import ValidationError
+from chainlab.ledger.errors import NotFoundError
+from chainlab.ledger.tables import ApiKey, utcnow
+from chainlab.ledger.types import Role
+from chainlab.models.errors import ValidationError
 
 KEYS = ApiKey.__table__
 PREFIX = "clk"

@@ -17,10 +17,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import accounts
-from ledger.moves import ACCOUNTS, ITEMS, LOCATIONS, MOVES, post_journal_entry
-from ledger.types import quantize
-from models.errors import Issue, ValidationError
+from chainlab.ledger import accounts
+from chainlab.ledger.moves import ACCOUNTS, ITEMS, LOCATIONS, MOVES, post_journal_entry
+from chainlab.ledger.types import quantize
+from chainlab.models.errors import Issue, ValidationError
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,20 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ledger import accounts, db, idempotency
-from ledger.errors import ConflictError, NotFoundError, ValidationError
-from ledger.idempotency import Idempotency
-from ledger.tables import Account, Item, JournalEntry, JournalLine, Location, StockMove, utcnow
-from ledger.types import QUANTUM, MoveType, quantize
-from models.errors import Issue
+from chainlab.ledger import accounts, db, idempotency
+from chainlab.ledger.errors import ConflictError, NotFoundError, ValidationError
+from chainlab.ledger.idempotency import Idempotency
+from chainlab.ledger.tables import (
+    Account,
+    Item,
+    JournalEntry,
+    JournalLine,
+    Location,
+    StockMove,
+    utcnow,
+)
+from chainlab.ledger.types import QUANTUM, MoveType, quantize
+from chainlab.models.errors import Issue
 
 MOVES = StockMove.__table__
 ENTRIES = JournalEntry.__table__

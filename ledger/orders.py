@@ -13,9 +13,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger.errors import NotFoundError, TransitionError, ValidationError
-from ledger.tables import LedgerState, OrderEvent, PlannedOrder, PlanVersion, utcnow
-from ledger.types import OrderStatus, OrderType
+from chainlab.ledger.errors import NotFoundError, TransitionError, ValidationError
+from chainlab.ledger.tables import LedgerState, OrderEvent, PlannedOrder, PlanVersion, utcnow
+from chainlab.ledger.types import OrderStatus, OrderType
 
 VERSIONS = PlanVersion.__table__
 ORDERS = PlannedOrder.__table__

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ledger.types import SCALE, OrderType
-from models.calendar import Calendar
-from models.errors import Issue, NotFoundError, ValidationError
+from chainlab.ledger.types import SCALE, OrderType
+from chainlab.models.calendar import Calendar
+from chainlab.models.errors import Issue, NotFoundError, ValidationError
 
 #: columns of a planned-orders table, in order
 ORDER_COLUMNS = ["type", "product", "from_site", "to_site", "quantity", "release_date",

@@ -50,11 +50,11 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger.atp import ORDERS_MARKER, AtpTable, load_tables
-from ledger.ctp import Capacity, Lane, Routing, Statics, floor6
-from ledger.errors import ConflictError, NotFoundError, ValidationError
-from ledger.orders import STATE, _lock_state
-from ledger.tables import (
+from chainlab.ledger.atp import ORDERS_MARKER, AtpTable, load_tables
+from chainlab.ledger.ctp import Capacity, Lane, Routing, Statics, floor6
+from chainlab.ledger.errors import ConflictError, NotFoundError, ValidationError
+from chainlab.ledger.orders import STATE, _lock_state
+from chainlab.ledger.tables import (
                            AllocationQuota,
                            CustomerTier,
                            Item,
@@ -64,8 +64,8 @@ from ledger.tables import (
                            PromiseReservation,
                            utcnow,
 )
-from ledger.types import QUANTUM
-from models.errors import Issue
+from chainlab.ledger.types import QUANTUM
+from chainlab.models.errors import Issue
 
 PROMISES = Promise.__table__
 LINES = PromiseLine.__table__

@@ -27,14 +27,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import ctp
-from ledger import report as plan_report
-from ledger.moves import ITEMS, LOCATIONS, post_opening_stock
-from ledger.orders import ORDERS, STATE, VERSIONS, _lock_state
-from ledger.planned import ORDER_COLUMNS
-from ledger.tables import utcnow
-from ledger.types import SCALE, OrderStatus
-from models.errors import Issue, ValidationError
+from chainlab.ledger import ctp
+from chainlab.ledger import report as plan_report
+from chainlab.ledger.moves import ITEMS, LOCATIONS, post_opening_stock
+from chainlab.ledger.orders import ORDERS, STATE, VERSIONS, _lock_state
+from chainlab.ledger.planned import ORDER_COLUMNS
+from chainlab.ledger.tables import utcnow
+from chainlab.ledger.types import SCALE, OrderStatus
+from chainlab.models.errors import Issue, ValidationError
 
 _INSERT_COLUMNS = ["plan_version_id", "number", "type", "product", "from_site", "to_site",
                    "quantity", "release_date", "due_date", "status", "carried_from"]

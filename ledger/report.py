@@ -48,11 +48,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ledger import ctp
-from ledger.errors import NotFoundError
-from ledger.orders import get_plan
-from ledger.tables import PlanReport, utcnow
-from models.calendar import Calendar
+from chainlab.ledger import ctp
+from chainlab.ledger.errors import NotFoundError
+from chainlab.ledger.orders import get_plan
+from chainlab.ledger.tables import PlanReport, utcnow
+from chainlab.models.calendar import Calendar
 
 REPORTS = PlanReport.__table__
 

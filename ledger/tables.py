@@ -26,7 +26,7 @@ from typing import ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ledger.types import Fixed, UTCDateTime
+from chainlab.ledger.types import Fixed, UTCDateTime
 
 #: journals the database refuses to update or delete
 APPEND_ONLY = ("stock_moves", "journal_entries", "journal_lines", "order_events",

@@ -4,12 +4,19 @@ calendar, validation, CRM data and demand, and the error hierarchy.
 ``models`` imports none of chainlab's other packages.
 """
 
-from models.calendar import Calendar
-from models.errors import (BackendUnavailable, ChainlabError, Issue, NotFoundError, Severity,
-                           SolverError, ValidationError)
-from models.network import Network
-from models.schema import TABLES, lane_id
-from models.validation import Report, check, validate
+from chainlab.models.calendar import Calendar
+from chainlab.models.errors import (
+                           BackendUnavailable,
+                           ChainlabError,
+                           Issue,
+                           NotFoundError,
+                           Severity,
+                           SolverError,
+                           ValidationError,
+)
+from chainlab.models.network import Network
+from chainlab.models.schema import TABLES, lane_id
+from chainlab.models.validation import Report, check, validate
 
 __all__ = ["BackendUnavailable", "Calendar", "ChainlabError", "Issue", "Network", "NotFoundError",
            "Report", "Severity", "SolverError", "TABLES", "ValidationError", "check", "lane_id",

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models import io as _io
-from models.errors import Issue, Severity, ValidationError
-from models.schema import Field, Kind, Table
+from chainlab.models import io as _io
+from chainlab.models.errors import Issue, Severity, ValidationError
+from chainlab.models.schema import Field, Kind, Table
 
 W = Severity.WARNING
 

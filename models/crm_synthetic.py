@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.calendar import Calendar
-from models.crm import OPPORTUNITIES, ORDERS
-from models.io import to_text_frame
+from chainlab.models.calendar import Calendar
+from chainlab.models.crm import OPPORTUNITIES, ORDERS
+from chainlab.models.io import to_text_frame
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class SyntheticCrm:
 
 def small_network(customers, products, start: dt.date, periods: int = 26, bucket="week"):
     """A valid network with one plant, one DC, the given customers and products."""
-    from models.network import Network
+    from chainlab.models.network import Network
 
     sites = pd.DataFrame(
         [("PLANT", "plant"), ("DC", "dc")] + [(c, "customer") for c in customers],

@@ -66,10 +66,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.calendar import Calendar
-from models.crm import CrmData
-from models.errors import Issue, Severity
-from models.forecast import (
+from chainlab.models.calendar import Calendar
+from chainlab.models.crm import CrmData
+from chainlab.models.errors import Issue, Severity
+from chainlab.models.forecast import (
     LEVEL_METHODS,
     YEAR_DAYS,
     classify,

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from models.calendar import BUCKET_DAYS, Calendar
-from models.errors import Issue, Severity
-from models.schema import TABLES, Kind, Table
+from chainlab.models.calendar import BUCKET_DAYS, Calendar
+from chainlab.models.errors import Issue, Severity
+from chainlab.models.schema import TABLES, Kind, Table
 
 W = Severity.WARNING
 _RAGGED_LIMIT = 20

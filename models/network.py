@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from models import io as _io
-from models.calendar import Calendar
-from models.errors import Issue, Severity, ValidationError
-from models.schema import TABLES, lane_id
+from chainlab.models import io as _io
+from chainlab.models.calendar import Calendar
+from chainlab.models.errors import Issue, Severity, ValidationError
+from chainlab.models.schema import TABLES, lane_id
 
 #: tables with one ID column use it as index; the others a MultiIndex of their key columns.
 #: lanes are indexed by their readable ID (see :func:`models.schema.lane_id`); demand by row.
@@ -276,7 +276,7 @@ def _load(raw: _io.RawNetwork, validate: bool) -> Network:
 
 
 def _finish(name, currency, cal, parsed, issues, source, validate) -> Network:
-    from models.validation import check_tables
+    from chainlab.models.validation import check_tables
 
     if validate:
         issues = issues + check_tables(parsed, cal)

@@ -25,9 +25,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from models.calendar import Calendar
-from models.errors import Issue, Severity
-from models.schema import TABLES
+from chainlab.models.calendar import Calendar
+from chainlab.models.errors import Issue, Severity
+from chainlab.models.schema import TABLES
 
 W = Severity.WARNING
 _LIMIT = 20
@@ -56,7 +56,7 @@ class Report:
 
 def check(path) -> Report:
     """Validate a network folder or ``.xlsx`` workbook: reading, parsing and every rule."""
-    from models import io as _io
+    from chainlab.models import io as _io
 
     p = Path(path)
     raw = _io.read_excel(p) if p.suffix.lower() in (".xlsx", ".xlsm") else _io.read_folder(p)
@@ -119,7 +119,7 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
     A required table that could not be read is left out of the reference checks (so one bad
     sites.csv does not flag every id elsewhere); reachability runs only on error-free data.
     """
-    from models.io import empty_table
+    from chainlab.models.io import empty_table
 
     issues: list[Issue] = []
     t = {n: tables.get(n) if tables.get(n) is not None else empty_table(TABLES[n]) for n in TABLES}

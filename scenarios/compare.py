@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from scenarios.store import RunError, StoredRun, find_runs
-from simulation.kpis import KPIS, interval, t_quantile
+from chainlab.scenarios.store import RunError, StoredRun, find_runs
+from chainlab.simulation.kpis import KPIS, interval, t_quantile
 
 #: KPIs where more is better; for the others (costs, backorders, ...) less is better
 HIGHER_IS_BETTER = frozenset({"fill_rate", "period_fill_rate", "otif", "cycle_service_level"})

@@ -23,7 +23,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 
-from models.errors import ChainlabError
+from chainlab.models.errors import ChainlabError
 
 
 class PoolError(ChainlabError, RuntimeError):

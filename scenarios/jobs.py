@@ -34,15 +34,15 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models.errors import ChainlabError, Issue, NotFoundError, ValidationError
-from scenarios import spec
-from scenarios.executor import Pool
-from scenarios.run import Event, InputCache, RunOptions, ScenariosFailed, check, run
-from scenarios.spec import Scenario
-from scenarios.store import now
+from chainlab.models.errors import ChainlabError, Issue, NotFoundError, ValidationError
+from chainlab.scenarios import spec
+from chainlab.scenarios.executor import Pool
+from chainlab.scenarios.run import Event, InputCache, RunOptions, ScenariosFailed, check, run
+from chainlab.scenarios.spec import Scenario
+from chainlab.scenarios.store import now
 
 if TYPE_CHECKING:
-    from scenarios.compare import Comparison
+    from chainlab.scenarios.compare import Comparison
 
 JOB_FILE = "job.json"
 
@@ -408,8 +408,8 @@ def compare_jobs(jobs: Sequence[Job], baseline: str | None = None,
     scenario (another seed, an edited file) can be compared. A job given twice is a
     ValidationError; one that is not done (or whose run folder is gone), :class:`NoResults`.
     """
-    from scenarios.compare import compare
-    from scenarios.store import RunError, StoredRun, open_run
+    from chainlab.scenarios.compare import compare
+    from chainlab.scenarios.store import RunError, StoredRun, open_run
 
     if not jobs:
         raise ValidationError([Issue("request", "give at least one job to compare")])

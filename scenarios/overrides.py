@@ -18,9 +18,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from models import Network
-from models.errors import Issue, ValidationError
-from scenarios.spec import Override, Scenario
+from chainlab.models import Network
+from chainlab.models.errors import Issue, ValidationError
+from chainlab.scenarios.spec import Override, Scenario
 
 
 class _Checker:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from scenarios.compare import CHANGES, COST_KPIS, MAIN_KPIS, Comparison
-from scenarios.executor import chainlab_version
-from scenarios.store import now
+from chainlab.scenarios.compare import CHANGES, COST_KPIS, MAIN_KPIS, Comparison
+from chainlab.scenarios.executor import chainlab_version
+from chainlab.scenarios.store import now
 
 #: one colour per scenario (Tableau 10), and per cost category
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",

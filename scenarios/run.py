@@ -35,11 +35,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models import Network
-from models.errors import ChainlabError, Issue, ValidationError
-from scenarios import overrides, spec, store
-from scenarios.executor import Pool, open_pool
-from scenarios.spec import Scenario, SimulateSpec
+from chainlab.models import Network
+from chainlab.models.errors import ChainlabError, Issue, ValidationError
+from chainlab.scenarios import overrides, spec, store
+from chainlab.scenarios.executor import Pool, open_pool
+from chainlab.scenarios.spec import Scenario, SimulateSpec
 
 #: solver options of a scenario file that leaves them out: stop within 0.5 % of the optimum
 #: (the example's plan, a small MILP, then solves in seconds), and after 5 minutes at most
@@ -154,8 +154,8 @@ class Cancelled(ChainlabError, RuntimeError):
 def plan_and_prepare(net: Network, solve_options, source, sim_options):
     """Task of a pool worker: the plan of ``net`` and the simulation built to execute it.
     Returns (plan, prepared simulation or None when there is no plan, seconds)."""
-    import solver
-    from simulation.run import prepare
+    from chainlab import solver
+    from chainlab.simulation.run import prepare
 
     t0 = time.perf_counter()
     plan = solver.plan(net, options=solve_options)
@@ -220,8 +220,8 @@ class InputCache:
         key = (self._signature(sc.base), self._signature(sc.crm))
         with self._lock:
             if key not in self.models:
-                from models.crm import load_crm
-                from models.demand import DemandModel
+                from chainlab.models.crm import load_crm
+                from chainlab.models.demand import DemandModel
 
                 self.models = {k: v for k, v in self.models.items()
                                if (k[0][0], k[1][0]) != (sc.base, sc.crm)}
@@ -248,8 +248,8 @@ def check(sc: Scenario, cache: InputCache | None = None) -> None:
 
 
 def _check_backend(sc: Scenario) -> None:
-    from models.errors import BackendUnavailable
-    from solver import backends
+    from chainlab.models.errors import BackendUnavailable
+    from chainlab.solver import backends
 
     try:
         cls = backends.backend_class(sc.solve.backend)
@@ -289,7 +289,7 @@ def _prepare(sc: Scenario, inputs: InputCache) -> _Prepared:
     t["overrides"] = time.perf_counter() - t0
     source = None
     if model is not None:
-        from simulation.demand import ScenarioDemand
+        from chainlab.simulation.demand import ScenarioDemand
 
         source = ScenarioDemand(model, net, sc.simulate.replications, sc.simulate.seed)
         factors = _demand_factors(net0, net, source.pairs, net.calendar.periods)
@@ -383,9 +383,9 @@ def run(scenarios: Sequence, out, *, pool: Pool | None = None,
 
 def _one(p: _Prepared, out: Path, pool: Pool, report: ProgressFn,
          stop: threading.Event) -> ScenarioRun:
-    from simulation import SimOptions
-    from simulation.run import run_prepared
-    from solver import SolveOptions
+    from chainlab.simulation import SimOptions
+    from chainlab.simulation.run import run_prepared
+    from chainlab.solver import SolveOptions
 
     sc = p.sc
     t_start = time.perf_counter()

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
-from pydantic import model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticError
 
-from models.errors import Issue, ValidationError
+from chainlab.models.errors import Issue, ValidationError
 
 
 class _Strict(BaseModel):

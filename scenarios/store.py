@@ -43,10 +43,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.errors import ChainlabError
-from scenarios import spec
-from scenarios.executor import chainlab_version
-from scenarios.spec import Scenario
+from chainlab.models.errors import ChainlabError
+from chainlab.scenarios import spec
+from chainlab.scenarios.executor import chainlab_version
+from chainlab.scenarios.spec import Scenario
 
 MANIFEST = "manifest.json"
 #: version of the run-folder layout and manifest
@@ -148,7 +148,7 @@ def versions(backend: str | None = None) -> dict:
     for dist in ("numpy", "pandas", "simpy", "statsmodels"):
         out[dist] = _dist_version(dist)
     if backend:
-        from solver import backends
+        from chainlab.solver import backends
 
         try:
             lib = backends.backend_class(backend).library.split()[0]

@@ -2,8 +2,8 @@
 random demand, lead times and disruptions; Monte Carlo replications; KPIs.
 """
 
-from simulation.demand import DemandModel, DemandSource, ScenarioDemand, TableDemand
-from simulation.options import (
+from chainlab.simulation.demand import DemandModel, DemandSource, ScenarioDemand, TableDemand
+from chainlab.simulation.options import (
                                 Engine,
                                 LaneDelay,
                                 Replenishment,
@@ -12,9 +12,9 @@ from simulation.options import (
                                 SupplyCut,
                                 Unmet,
 )
-from simulation.plan import PlanReleases
-from simulation.result import SimResult
-from simulation.run import simulate
+from chainlab.simulation.plan import PlanReleases
+from chainlab.simulation.result import SimResult
+from chainlab.simulation.run import simulate
 
 __all__ = ["DemandModel", "DemandSource", "Engine", "LaneDelay", "PlanReleases", "Replenishment",
            "ScenarioDemand", "SimOptions", "SimResult", "SiteOutage", "SupplyCut", "TableDemand",

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models import Network, ValidationError
-from models.errors import Issue
-from simulation import policies as pol
-from simulation.options import LaneDelay, Replenishment, SimOptions, SiteOutage, SupplyCut
-from simulation.plan import PlanReleases
+from chainlab.models import Network, ValidationError
+from chainlab.models.errors import Issue
+from chainlab.simulation import policies as pol
+from chainlab.simulation.options import LaneDelay, Replenishment, SimOptions, SiteOutage, SupplyCut
+from chainlab.simulation.plan import PlanReleases
 
 STOCK_KINDS = ("plant", "dc")
 

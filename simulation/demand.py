@@ -19,9 +19,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from models import Network, ValidationError
-from models.errors import Issue
-from simulation.streams import DEMAND, entity_rng
+from chainlab.models import Network, ValidationError
+from chainlab.models.errors import Issue
+from chainlab.simulation.streams import DEMAND, entity_rng
 
 
 @runtime_checkable

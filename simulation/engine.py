@@ -38,7 +38,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from simulation.build import Buy, Make, SimModel, Transfer
+from chainlab.simulation.build import Buy, Make, SimModel, Transfer
 
 RECEIVE = 0.0
 ORDER = 0.25

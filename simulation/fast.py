@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.build import Buy, SimModel
-from simulation.engine import EPS
-from simulation.options import Replenishment
-from simulation.policies import Kind, vector
+from chainlab.simulation.build import Buy, SimModel
+from chainlab.simulation.engine import EPS
+from chainlab.simulation.options import Replenishment
+from chainlab.simulation.policies import Kind, vector
 
 
 def unsupported(model: SimModel) -> str | None:

@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models import Network, ValidationError
-from models.errors import Issue
+from chainlab.models import Network, ValidationError
+from chainlab.models.errors import Issue
 
 PRODUCTION_COLUMNS = ("plant", "product", "period", "quantity")
 SHIPMENT_COLUMNS = ("lane", "product", "period", "quantity")

@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from models.errors import Issue
+from chainlab.models.errors import Issue
 
 
 class Kind(IntEnum):

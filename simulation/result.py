@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulation.options import SimOptions
+from chainlab.simulation.options import SimOptions
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models import Network
-from simulation import engine, fast, kpis
-from simulation.build import SimModel, build
-from simulation.demand import source_for
-from simulation.options import Engine, SimOptions
-from simulation.plan import PlanReleases
-from simulation.result import SimResult
-from simulation.streams import lead_times, replication_streams, root_entropy
+from chainlab.models import Network
+from chainlab.simulation import engine, fast, kpis
+from chainlab.simulation.build import SimModel, build
+from chainlab.simulation.demand import source_for
+from chainlab.simulation.options import Engine, SimOptions
+from chainlab.simulation.plan import PlanReleases
+from chainlab.simulation.result import SimResult
+from chainlab.simulation.streams import lead_times, replication_streams, root_entropy
 
 #: replications per task; fixed so that sums over replications never depend on the workers
 BLOCK = 8
@@ -148,8 +148,8 @@ def run_prepared(prep: Prepared, *, executor: Executor | None = None,
 def _engine(model: SimModel, options: SimOptions) -> bool:
     reason = fast.unsupported(model)
     if options.engine is Engine.NUMPY and reason:
-        from models import ValidationError
-        from models.errors import Issue
+        from chainlab.models import ValidationError
+        from chainlab.models.errors import Issue
 
         raise ValidationError([Issue("options", f"engine='numpy' cannot simulate this network: "
                                                 f"{reason}; use engine='simpy' or 'auto'")])

@@ -2,13 +2,13 @@
 routing and scheduling; solver backends (OR-Tools, PuLP) behind one small interface; typed results.
 """
 
-from solver import backends
-from solver.check import check_plan
-from solver.design import DesignOptions, Horizon, Sourcing, design
-from solver.design_result import Design
-from solver.options import EndInventory, Method, SolveOptions, Timing, Unmet
-from solver.planner import plan, solve_lp
-from solver.result import Bottleneck, Diagnosis, Plan, Progress, Shortfall, Status
+from chainlab.solver import backends
+from chainlab.solver.check import check_plan
+from chainlab.solver.design import DesignOptions, Horizon, Sourcing, design
+from chainlab.solver.design_result import Design
+from chainlab.solver.options import EndInventory, Method, SolveOptions, Timing, Unmet
+from chainlab.solver.planner import plan, solve_lp
+from chainlab.solver.result import Bottleneck, Diagnosis, Plan, Progress, Shortfall, Status
 
 __all__ = ["Bottleneck", "Design", "DesignOptions", "Diagnosis", "EndInventory", "Horizon",
            "Method", "Plan", "Progress", "Shortfall", "SolveOptions", "Sourcing", "Status",

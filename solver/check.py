@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models import Network
-from solver.data import _products, _recipes, demand_table
-from solver.options import Timing, Unmet
-from solver.result import Plan
+from chainlab.models import Network
+from chainlab.solver.data import _products, _recipes, demand_table
+from chainlab.solver.options import Timing, Unmet
+from chainlab.solver.result import Plan
 
 
 def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list[str]:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models import Network, ValidationError
-from models.errors import Issue
-from solver.options import SolveOptions, Unmet
+from chainlab.models import Network, ValidationError
+from chainlab.models.errors import Issue
+from chainlab.solver.options import SolveOptions, Unmet
 
 STOCK_KINDS = ("plant", "dc")
 

@@ -41,15 +41,15 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from models import Calendar, Network, ValidationError
-from models.errors import Issue
-from models.network import TABLE_NAMES
-from solver import backends
-from solver.data import PlanData, demand_table, prepare
-from solver.lp import INF
-from solver.model import PlanModel, _lookup, build
-from solver.options import SolveOptions, Unmet, coerce_enums
-from solver.result import Progress, Status
+from chainlab.models import Calendar, Network, ValidationError
+from chainlab.models.errors import Issue
+from chainlab.models.network import TABLE_NAMES
+from chainlab.solver import backends
+from chainlab.solver.data import PlanData, demand_table, prepare
+from chainlab.solver.lp import INF
+from chainlab.solver.model import PlanModel, _lookup, build
+from chainlab.solver.options import SolveOptions, Unmet, coerce_enums
+from chainlab.solver.result import Progress, Status
 
 ProgressFn = Callable[[Progress], None]
 
@@ -640,8 +640,8 @@ def design(net: Network, options: DesignOptions | None = None, *, demand=None,
     whatever the solver found; raises :class:`~models.ValidationError` for bad input and
     :class:`~models.errors.SolverError` when a backend fails.
     """
-    from solver.design_result import make_design
-    from solver.planner import make_plan, polish, solve_lp
+    from chainlab.solver.design_result import make_design
+    from chainlab.solver.planner import make_plan, polish, solve_lp
 
     options = options or DesignOptions()
     if option_changes:
@@ -684,8 +684,8 @@ def _diagnose(dm: DesignModel):
     """Why a design is infeasible: the planning diagnosis with every design site open says
     what no design can meet; if everything can be met that way, the design's own rules are
     the cause and the note says which ones are set."""
-    from solver.diagnose import diagnose
-    from solver.result import Diagnosis
+    from chainlab.solver.diagnose import diagnose
+    from chainlab.solver.result import Diagnosis
 
     o = dm.options
     d = diagnose(dm.data, o.solve)

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models import Network
-from models.calendar import Calendar
-from models.errors import NotFoundError
-from solver.backends.base import RawResult
-from solver.lp import LPArrays
-from solver.result import Diagnosis, Plan, Status
-from solver.solution import TOL, clean
+from chainlab.models import Network
+from chainlab.models.calendar import Calendar
+from chainlab.models.errors import NotFoundError
+from chainlab.solver.backends.base import RawResult
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.result import Diagnosis, Plan, Status
+from chainlab.solver.solution import TOL, clean
 
 #: columns of ``Design.sites``
 SITE_COLUMNS = ("kind", "status", "decided", "forced", "open", "level", "capacity",
@@ -107,7 +107,7 @@ class Design:
         them out), a DC with capacity levels gets its chosen level's capacity and fixed cost,
         and lanes the design may not use (distance, lead time) are removed. Planning it gives
         the design's plan and objective less the one-off opening costs."""
-        from solver.design import design_network, design_sites
+        from chainlab.solver.design import design_network, design_sites
 
         if not self.has_solution:
             raise ValueError(f"the design of {self.network} has no solution "
@@ -134,7 +134,7 @@ class Design:
                                 f"known: {', '.join(self.sites.index[:20])}")
         if self.has_solution and bool(self.sites.at[site, "open"]) == bool(open):
             return Forcing(site, bool(open), self, self)
-        from solver.design import design
+        from chainlab.solver.design import design
 
         o = self.options
         fo = tuple(s for s in o.force_open if s != site)
@@ -424,7 +424,7 @@ def make_design(dm, lp: LPArrays, raw: RawResult, plan: Plan, net: Network, dema
 def _assignments(ship: pd.DataFrame, net: Network) -> pd.DataFrame:
     """Which site serves which customer: quantity over the horizon, share of the customer's
     deliveries, cost, great-circle distance."""
-    from solver.design import lane_km
+    from chainlab.solver.design import lane_km
 
     cols = ["customer", "site", "quantity", "share", "cost", "distance_km"]
     if not len(ship):

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver import backends
-from solver.backends.base import Capability
-from solver.data import STOCK_KINDS, PlanData
-from solver.model import build
-from solver.options import SolveOptions
-from solver.result import Bottleneck, Diagnosis, Shortfall
-from solver.solution import CAPACITY_ROWS, TOL, clean
+from chainlab.solver import backends
+from chainlab.solver.backends.base import Capability
+from chainlab.solver.data import STOCK_KINDS, PlanData
+from chainlab.solver.model import build
+from chainlab.solver.options import SolveOptions
+from chainlab.solver.result import Bottleneck, Diagnosis, Shortfall
+from chainlab.solver.solution import CAPACITY_ROWS, TOL, clean
 
 
 def diagnose(data: PlanData, options: SolveOptions) -> Diagnosis:
     """A :class:`Diagnosis` of the infeasible model built from ``data`` and ``options``."""
-    from solver.planner import solve_lp
+    from chainlab.solver.planner import solve_lp
 
     opts = options.replace(diagnose=False)
     m = build(data, opts, elastic=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models import Calendar, Network, ValidationError
+from chainlab.models import Calendar, Network, ValidationError
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def solve(family: str, path, backend: str | None = None, time_limit: float | Non
     (family, instance, status, objective, bound, seconds, backend) plus ``known_value`` and
     ``rel_error`` when the file states its optimum. Never raises: status ``error`` and an
     ``error`` message instead. ``capacity`` is not used by these families."""
-    from solver import plan
+    from chainlab.solver import plan
 
     start = time.perf_counter()
     out = {"family": family, "instance": Path(path).stem, "status": "error", "objective": None,

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from solver.data import STOCK_KINDS, PlanData
-from solver.lp import INF, Block, LinearProgram, LPArrays
-from solver.options import EndInventory, SolveOptions, Unmet
+from chainlab.solver.data import STOCK_KINDS, PlanData
+from chainlab.solver.lp import INF, Block, LinearProgram, LPArrays
+from chainlab.solver.options import EndInventory, SolveOptions, Unmet
 
 
 @dataclass

@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models import Calendar, Network, ValidationError
-from models.errors import Issue
-from solver.instances import Instance
+from chainlab.models import Calendar, Network, ValidationError
+from chainlab.models.errors import Issue
+from chainlab.solver.instances import Instance
 
 START = dt.date(2024, 1, 1)
 PRODUCT = "unit"
@@ -214,7 +214,7 @@ def solve(family: str, path, backend: str | None = None, time_limit: float | Non
     ``known_value`` and ``rel_error`` when a ``known_values.csv`` beside the file (or up to
     two folders above it, as in the shared benchmark folder) lists its optimum. Never raises:
     status ``error`` and an ``error`` message instead."""
-    from solver.design import design
+    from chainlab.solver.design import design
 
     start = time.perf_counter()
     out = {"family": family, "instance": _name(Path(path)), "status": "error",

@@ -16,16 +16,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from models import Network
-from models.errors import BackendUnavailable, SolverError
-from solver import backends, worker
-from solver.backends.base import Capability, RawResult, Stopper
-from solver.data import prepare
-from solver.lp import LPArrays
-from solver.model import PlanModel, build
-from solver.options import SolveOptions
-from solver.result import Plan, Progress, Status
-from solver.solution import clean, tables
+from chainlab.models import Network
+from chainlab.models.errors import BackendUnavailable, SolverError
+from chainlab.solver import backends, worker
+from chainlab.solver.backends.base import Capability, RawResult, Stopper
+from chainlab.solver.data import prepare
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.model import PlanModel, build
+from chainlab.solver.options import SolveOptions
+from chainlab.solver.result import Plan, Progress, Status
+from chainlab.solver.solution import clean, tables
 
 ProgressFn = Callable[[Progress], None]
 
@@ -80,7 +80,7 @@ def plan(net: Network, demand=None, options: SolveOptions | None = None, *,
     report("read")
     diagnosis = None
     if raw.status is Status.INFEASIBLE and options.diagnose:
-        from solver.diagnose import diagnose
+        from chainlab.solver.diagnose import diagnose
 
         report("diagnose")
         diagnosis = diagnose(data, options)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.calendar import Calendar
+from chainlab.models.calendar import Calendar
 
 
 class Status(str, Enum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from solver.backends.base import RawResult
-from solver.lp import LPArrays
-from solver.model import PlanModel
+from chainlab.solver.backends.base import RawResult
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.model import PlanModel
 
 #: values smaller than this (in units) are read as zero
 TOL = 1e-9

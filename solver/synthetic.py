@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from models import Calendar, Network
+from chainlab.models import Calendar, Network
 
 #: name -> (plants, DCs, customers, products, periods, DCs per customer)
 SIZES = {

@@ -39,10 +39,10 @@ import threading
 import time
 from pathlib import Path
 
-from models.errors import BackendUnavailable, SolverError
-from solver.lp import LPArrays
-from solver.options import SolveOptions
-from solver.result import Status
+from chainlab.models.errors import BackendUnavailable, SolverError
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.options import SolveOptions
+from chainlab.solver.result import Status
 
 _HEADER = struct.Struct("<Q")
 _ROOT = str(Path(__file__).resolve().parent.parent)
@@ -68,7 +68,7 @@ class _Worker:
         env.update(TMPDIR=self.tmp, TEMP=self.tmp, TMP=self.tmp)
         self.backend = backend
         self.err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "solver.worker"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "chainlab.solver.worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.err, env=env, cwd=_ROOT,
                                      start_new_session=_GROUPS)
@@ -185,7 +185,7 @@ def run(backend: str, lp: LPArrays, options: SolveOptions, progress=None,
     The worker is killed, and a time-limit result returned, ``hard_limit`` seconds after its
     solver reported the phase ``solve`` (or after the request plus :func:`build_allowance`
     if it never did)."""
-    from solver.backends.base import RawResult
+    from chainlab.solver.backends.base import RawResult
 
     w = _take(backend)
     start = time.perf_counter()
@@ -267,7 +267,7 @@ def main() -> None:
             channel.write(_HEADER.pack(len(data)) + data)
             channel.flush()
 
-    from solver import backends
+    from chainlab.solver import backends
 
     if _GROUPS and os.getpgrp() == os.getpid():  # started by _Worker, leading its own group
         threading.Thread(target=_die_with, args=(os.getppid(),), daemon=True).start()

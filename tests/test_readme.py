@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from models import schema
+from chainlab.models import schema
 
 ROOT = Path(__file__).parents[1]
 

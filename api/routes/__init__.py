@@ -8,7 +8,7 @@ from decimal import Decimal
 from fastapi import Request
 from fastapi.routing import APIRoute
 
-from api.deps import authorize_async
+from chainlab.api.deps import authorize_async
 
 
 class _DecimalRequest(Request):
@@ -56,7 +56,16 @@ def _roles(dependant):
 
 
 def _modules():
-    from api.routes import atp, health, inventory, plans, promises, scenarios, stock_moves, web
+    from chainlab.api.routes import (
+        atp,
+        health,
+        inventory,
+        plans,
+        promises,
+        scenarios,
+        stock_moves,
+        web,
+    )
 
     return (health, plans, stock_moves, inventory, atp, promises, scenarios, web)
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
-from api.deps import get_ledger, require
-from api.problems import PROBLEM_RESPONSES
-from api.routes import DecimalRoute
-from api.schemas_promise import (
+from chainlab.api.deps import get_ledger, require
+from chainlab.api.problems import PROBLEM_RESPONSES
+from chainlab.api.routes import DecimalRoute
+from chainlab.api.schemas_promise import (
                                  AtpAnswer,
                                  AtpDay,
                                  AtpSite,
@@ -20,9 +20,9 @@ from api.schemas_promise import (
                                  QuotasPut,
                                  TierPut,
 )
-from ledger import KeyInfo, Ledger, Role
-from ledger.promises import LineRequest, PromiseRequest
-from ledger.promises import Quota as LedgerQuota
+from chainlab.ledger import KeyInfo, Ledger, Role
+from chainlab.ledger.promises import LineRequest, PromiseRequest
+from chainlab.ledger.promises import Quota as LedgerQuota
 
 router = APIRouter(prefix="/v1/atp", tags=["order promising"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)

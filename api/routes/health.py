@@ -7,9 +7,9 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 
-from api.deps import get_ledger
-from api.schemas import Health
-from ledger import Ledger
+from chainlab.api.deps import get_ledger
+from chainlab.api.schemas import Health
+from chainlab.ledger import Ledger
 
 router = APIRouter(tags=["health"])
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import get_ledger, require
-from api.problems import PROBLEM_RESPONSES
-from api.routes import DecimalRoute
-from api.schemas import AccountRow, InventoryRow, TrialBalance
-from ledger import KeyInfo, Ledger, Role
+from chainlab.api.deps import get_ledger, require
+from chainlab.api.problems import PROBLEM_RESPONSES
+from chainlab.api.routes import DecimalRoute
+from chainlab.api.schemas import AccountRow, InventoryRow, TrialBalance
+from chainlab.ledger import KeyInfo, Ledger, Role
 
 router = APIRouter(prefix="/v1", tags=["inventory"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)

@@ -14,12 +14,27 @@ import pandas as pd
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
-from api.problems import PROBLEM_RESPONSES
-from api.routes import DecimalRoute
-from api.schemas import OrderPage, OrderStatusChange, Plan, PlanCreate, PlannedOrder, Published
-from ledger import ORDER_COLUMNS, KeyInfo, Ledger, OrderFilter, OrderStatus, OrderType, Role
-from ledger.orders import ORDER_FIELDS, decode_cursor
+from chainlab.api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
+from chainlab.api.problems import PROBLEM_RESPONSES
+from chainlab.api.routes import DecimalRoute
+from chainlab.api.schemas import (
+    OrderPage,
+    OrderStatusChange,
+    Plan,
+    PlanCreate,
+    PlannedOrder,
+    Published,
+)
+from chainlab.ledger import (
+    ORDER_COLUMNS,
+    KeyInfo,
+    Ledger,
+    OrderFilter,
+    OrderStatus,
+    OrderType,
+    Role,
+)
+from chainlab.ledger.orders import ORDER_FIELDS, decode_cursor
 
 router = APIRouter(prefix="/v1", tags=["plans"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)

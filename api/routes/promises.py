@@ -11,12 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api import problems
-from api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
-from api.problems import PROBLEM_RESPONSES
-from api.routes import DecimalRoute
-from api.routes.atp import to_request
-from api.schemas_promise import (
+from chainlab.api import problems
+from chainlab.api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
+from chainlab.api.problems import PROBLEM_RESPONSES
+from chainlab.api.routes import DecimalRoute
+from chainlab.api.routes.atp import to_request
+from chainlab.api.schemas_promise import (
                                  AtpAnswer,
                                  Commitment,
                                  CommitmentPage,
@@ -25,9 +25,9 @@ from api.schemas_promise import (
                                  PromisePage,
                                  PromiseProblem,
 )
-from ledger import KeyInfo, Ledger, Role
-from ledger.promises import PromiseConflict, PromiseStatus
-from models.errors import ValidationError
+from chainlab.ledger import KeyInfo, Ledger, Role
+from chainlab.ledger.promises import PromiseConflict, PromiseStatus
+from chainlab.models.errors import ValidationError
 
 router = APIRouter(prefix="/v1", tags=["order promising"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)

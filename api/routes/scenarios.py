@@ -30,13 +30,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.deps import IdempotencyKeyHeader, authorize_async, require
-from api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
-from api.routes import DecimalRoute, _roles
-from ledger import KeyInfo, Role
-from ledger.errors import ConflictError, IdempotencyKeyReused
-from models.errors import Issue, ValidationError
-from scenarios import EXAMPLES
+from chainlab.api.deps import IdempotencyKeyHeader, authorize_async, require
+from chainlab.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
+from chainlab.api.routes import DecimalRoute, _roles
+from chainlab.ledger import KeyInfo, Role
+from chainlab.ledger.errors import ConflictError, IdempotencyKeyReused
+from chainlab.models.errors import Issue, ValidationError
+from chainlab.scenarios import EXAMPLES
 
 
 class ScenarioSettings(BaseSettings):
@@ -90,8 +90,8 @@ def get_jobs(request: Request):
     with _lock:
         jobs = getattr(app.state, "scenario_jobs", None)
         if jobs is None:
-            from scenarios.executor import open_pool
-            from scenarios.jobs import JobManager
+            from chainlab.scenarios.executor import open_pool
+            from chainlab.scenarios.jobs import JobManager
 
             s = settings_of(app)
             jobs = JobManager(s.scenario_dir or _default_dir(app),
@@ -246,7 +246,7 @@ class _ScenarioFileRoute(DecimalRoute):
 
 async def _yaml_as_json(request: Request) -> Request:
     """The request with its YAML body as the equivalent JSON body."""
-    from scenarios import spec
+    from chainlab.scenarios import spec
 
     body = await request.body()
     try:
@@ -292,7 +292,7 @@ def submit_scenario(request: Request, response: Response, key: Planner, jobs: Jo
     """Run a scenario in the background: 202 with the job; poll ``GET
     /v1/scenarios/{id}``. The body is the scenario as JSON, or the scenario file itself
     (``Content-Type: application/yaml``)."""
-    from scenarios.jobs import IdempotencyConflict
+    from chainlab.scenarios.jobs import IdempotencyConflict
 
     sc = _scenario(body, settings_of(request.app))
     scope = (key.principal, idem) if idem is not None else None
@@ -326,7 +326,7 @@ def list_scenarios(_: Planner, jobs: Jobs,
 def scenario_files(request: Request, _: Planner):
     """The scenario files (``*.yaml``, ``*.yml``) of the server's scenario root, by file
     name, with their text: what ``POST /v1/scenarios`` runs as ``application/yaml``."""
-    from scenarios import spec
+    from chainlab.scenarios import spec
 
     return spec.list_files(settings_of(request.app).scenario_root)
 
@@ -361,13 +361,13 @@ def compare_scenarios(_: Planner, jobs: Jobs, ids: Ids, baseline: Baseline = Non
 def compare_report(_: Planner, jobs: Jobs, ids: Ids, baseline: Baseline = None):
     """The comparison of ``GET /v1/scenarios/compare`` as the HTML report (tables and inline
     SVG charts; it fetches nothing)."""
-    from scenarios.report import render
+    from chainlab.scenarios.report import render
 
     return HTMLResponse(render(_comparison(jobs, ids, baseline)))
 
 
 def _comparison(jobs, ids: list[str], baseline: str | None):
-    from scenarios.jobs import NoResults
+    from chainlab.scenarios.jobs import NoResults
 
     try:
         return jobs.compare(ids, baseline)
@@ -386,7 +386,7 @@ def get_scenario(_: Planner, jobs: Jobs,
 
 def _scenario(body: ScenarioCreate, s: ScenarioSettings):
     """The scenario of a request, its paths resolved inside the scenario root."""
-    from scenarios import spec
+    from chainlab.scenarios import spec
 
     root = s.scenario_root.resolve()
     data = body.model_dump(exclude_none=True)

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import Discriminator, Tag, TypeAdapter
 
-from api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
-from api.problems import PROBLEM_RESPONSES
-from api.routes import DecimalRoute
-from api.schemas import StockMove, StockMoveCreate, StockMovePage, StockMoveReverse
-from ledger import KeyInfo, Ledger, MoveIn, Role
-from models.errors import ValidationError
+from chainlab.api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
+from chainlab.api.problems import PROBLEM_RESPONSES
+from chainlab.api.routes import DecimalRoute
+from chainlab.api.schemas import StockMove, StockMoveCreate, StockMovePage, StockMoveReverse
+from chainlab.ledger import KeyInfo, Ledger, MoveIn, Role
+from chainlab.models.errors import ValidationError
 
 router = APIRouter(prefix="/v1/stock-moves", tags=["stock moves"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)

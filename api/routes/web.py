@@ -20,9 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
-from api.deps import get_ledger, require
-from api.problems import PROBLEM_RESPONSES
-from ledger import KeyInfo, Ledger, Role
+from chainlab.api.deps import get_ledger, require
+from chainlab.api.problems import PROBLEM_RESPONSES
+from chainlab.ledger import KeyInfo, Ledger, Role
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=WEB / "templates")
@@ -105,7 +105,7 @@ def catalog(led: Annotated[Ledger, Depends(get_ledger)],
             _: Annotated[KeyInfo, Depends(require(Role.SALES, Role.PLANNER, Role.ERP))]
             ) -> Catalog:
     """What an order form offers: the customers and products the ledger knows."""
-    from ledger.catalog import catalog as read
+    from chainlab.ledger.catalog import catalog as read
 
     c = read(led.engine)
     return Catalog(customers=[Choice(**x) for x in c.customers],

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alembic import command
 
-from ledger import db
+from chainlab.ledger import db
 
 
 def main(argv: list[str]) -> int:

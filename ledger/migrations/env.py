@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from ledger.tables import Base
+from chainlab.ledger.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import importlib
 
-from models.errors import BackendUnavailable
-from solver.backends.base import Backend, Capability, RawResult, Stopper
+from chainlab.models.errors import BackendUnavailable
+from chainlab.solver.backends.base import Backend, Capability, RawResult, Stopper
 
 #: name -> "module:class"
 REGISTRY: dict[str, str] = {
-    "highs": "solver.backends.highs:HighsBackend",
-    "ortools-highs": "solver.backends.ortools:OrtoolsHighs",
-    "ortools-scip": "solver.backends.ortools:OrtoolsScip",
-    "ortools-glop": "solver.backends.ortools:OrtoolsGlop",
-    "ortools-pdlp": "solver.backends.ortools:OrtoolsPdlp",
-    "ortools-cpsat": "solver.backends.ortools:OrtoolsCpsat",
-    "cbc": "solver.backends.cbc:CbcBackend",
-    "pulp-cbc": "solver.backends.pulp_backend:PulpCbc",
-    "pulp-highs": "solver.backends.pulp_backend:PulpHighs",
+    "highs": "chainlab.solver.backends.highs:HighsBackend",
+    "ortools-highs": "chainlab.solver.backends.ortools:OrtoolsHighs",
+    "ortools-scip": "chainlab.solver.backends.ortools:OrtoolsScip",
+    "ortools-glop": "chainlab.solver.backends.ortools:OrtoolsGlop",
+    "ortools-pdlp": "chainlab.solver.backends.ortools:OrtoolsPdlp",
+    "ortools-cpsat": "chainlab.solver.backends.ortools:OrtoolsCpsat",
+    "cbc": "chainlab.solver.backends.cbc:CbcBackend",
+    "pulp-cbc": "chainlab.solver.backends.pulp_backend:PulpCbc",
+    "pulp-highs": "chainlab.solver.backends.pulp_backend:PulpHighs",
 }
 
 #: other names users type

@@ -21,9 +21,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from solver.lp import LPArrays
-from solver.options import SolveOptions
-from solver.result import Progress, Status
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.options import SolveOptions
+from chainlab.solver.result import Progress, Status
 
 
 class Capability(Flag):

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from models.errors import SolverError
-from solver.backends.base import Backend, Capability, RawResult, Stopper, stdout_to_stderr
-from solver.lp import LPArrays
-from solver.options import SolveOptions
-from solver.result import Progress, Status
+from chainlab.models.errors import SolverError
+from chainlab.solver.backends.base import Backend, Capability, RawResult, Stopper, stdout_to_stderr
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.options import SolveOptions
+from chainlab.solver.result import Progress, Status
 
 C = Capability
 
@@ -109,7 +109,7 @@ class CbcBackend(Backend):
 def write_mps(lp: LPArrays, path: Path) -> None:
     """Write ``lp`` as MPS (rows ``r<i>``, columns ``c<j>``) with HiGHS's writer: the arrays go
     to highspy in one ``passModel`` and out as a file from C++, in the layout CBC reads."""
-    from solver.backends.highs import to_highs
+    from chainlab.solver.backends.highs import to_highs
 
     h = to_highs(lp, SolveOptions())
     with stdout_to_stderr(quiet=True):

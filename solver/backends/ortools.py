@@ -18,8 +18,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from models.errors import SolverError
-from solver.backends.base import (
+from chainlab.models.errors import SolverError
+from chainlab.solver.backends.base import (
     Backend,
     Capability,
     RawResult,
@@ -27,9 +27,9 @@ from solver.backends.base import (
     finite_or_none,
     stdout_to_stderr,
 )
-from solver.lp import LPArrays
-from solver.options import Method, SolveOptions
-from solver.result import Progress, Status
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.options import Method, SolveOptions
+from chainlab.solver.result import Progress, Status
 
 C = Capability
 

@@ -25,12 +25,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from models.errors import SolverError
-from solver.backends.base import Backend, Capability, RawResult, Stopper
-from solver.lp import LPArrays
-from solver.options import SolveOptions
-from solver.result import Progress, Status
-from solver.worker import WORKER_ENV
+from chainlab.models.errors import SolverError
+from chainlab.solver.backends.base import Backend, Capability, RawResult, Stopper
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.options import SolveOptions
+from chainlab.solver.result import Progress, Status
+from chainlab.solver.worker import WORKER_ENV
 
 C = Capability
 
@@ -160,7 +160,7 @@ class PulpHighs(_Pulp):
         return super().is_available() and importlib.util.find_spec("highspy") is not None
 
     def make_solver(self, pulp, o: SolveOptions, lp: LPArrays):
-        from solver.backends.highs import lp_method
+        from chainlab.solver.backends.highs import lp_method
 
         kw = {} if o.threads is None else {"threads": o.threads}
         method = lp_method(lp, o)

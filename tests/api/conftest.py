@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger import Ledger, testing
-from models import Network
+from chainlab.ledger import Ledger, testing
+from chainlab.models import Network
 
 DATA = Path(__file__).parents[1] / "data"
 PG = os.environ.get("CHAINLAB_TEST_DATABASE_URL")
@@ -57,8 +57,8 @@ def tiny_led(led, tiny):
 @pytest.fixture
 def app(database_url, tiny):
     """The API over a ledger with the tiny network's master data, on each engine."""
-    from api.main import create_app
-    from api.settings import Settings
+    from chainlab.api.main import create_app
+    from chainlab.api.settings import Settings
 
     with Ledger(database_url, upgrade=True) as ledger:
         ledger.sync(tiny)
@@ -97,8 +97,8 @@ def shared(request, tmp_path_factory, tiny):
     do not disturb each other): (client, keys), with a published plan and a posted move."""
     import warnings
 
-    from api.main import create_app
-    from api.settings import Settings
+    from chainlab.api.main import create_app
+    from chainlab.api.settings import Settings
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('shared') / 'ledger.db'}"

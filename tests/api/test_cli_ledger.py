@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli_ledger import find_network, register
-from ledger import Ledger, db
+from chainlab.api.cli_ledger import find_network, register
+from chainlab.ledger import Ledger, db
 
 DATA = Path(__file__).parents[1] / "data"
 

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from ledger import Ledger
+from chainlab.ledger import Ledger
 
 DATA = Path(__file__).parents[1] / "data"
 EXAMPLES = int(os.environ.get("CHAINLAB_FUZZ_EXAMPLES", "8"))
@@ -42,8 +42,8 @@ SKIP = {("POST", "/v1/scenarios")}
 def make_app(folder: Path, tiny):
     """The app over a SQLite ledger with the tiny network's plan published and stock on hand,
     its schema, and an admin key (every route is reachable)."""
-    from api.main import create_app
-    from api.settings import Settings
+    from chainlab.api.main import create_app
+    from chainlab.api.settings import Settings
 
     url = f"sqlite:///{folder / 'ledger.db'}"
     with Ledger(url, upgrade=True) as led:
@@ -75,8 +75,8 @@ def fresh(tmp_path, tiny):
 
 
 def operations():
-    from api.main import create_app
-    from api.settings import Settings
+    from chainlab.api.main import create_app
+    from chainlab.api.settings import Settings
 
     # the operations are those of the app; listing them needs no database
     app = create_app(Settings(database_url="sqlite://"))

@@ -11,8 +11,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from api.serving import served
-from ledger import Ledger, testing
+from chainlab.api.serving import served
+from chainlab.ledger import Ledger, testing
 
 CLIENTS = 16
 REQUESTS = 12  # per client; every third posts a list of three moves

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import solver
+from chainlab import solver
 
 DATA = Path(__file__).parents[1] / "data"
 PROBLEM = "application/problem+json"

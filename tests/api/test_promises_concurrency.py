@@ -16,8 +16,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from api.serving import served
-from ledger import ORDER_COLUMNS, Ledger, testing
+from chainlab.api.serving import served
+from chainlab.ledger import ORDER_COLUMNS, Ledger, testing
 
 CLIENTS = 64
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

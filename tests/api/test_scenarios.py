@@ -16,22 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from api.serving import free_port
+from chainlab.api.serving import free_port
 
 DATA = Path(__file__).parents[1] / "data"
 ROOT = Path(__file__).parents[2]
 
 
 def make_app(tmp: Path, workers: int = 1):
-    import api.routes
-    from api.main import create_app
-    from api.routes import scenarios
-    from api.routes.scenarios import ScenarioSettings
-    from api.settings import Settings
+    from chainlab.api import routes as api_routes
+    from chainlab.api.main import create_app
+    from chainlab.api.routes import scenarios
+    from chainlab.api.routes.scenarios import ScenarioSettings
+    from chainlab.api.settings import Settings
 
     url = f"sqlite:///{tmp / 'ledger.db'}"
     app = create_app(Settings(database_url=url, key_cache_seconds=0))
-    assert scenarios in getattr(api.routes, "ROUTE_MODULES", ()), "the app has no /v1/scenarios"
+    assert scenarios in getattr(api_routes, "ROUTE_MODULES", ()), "the app has no /v1/scenarios"
     app.state.scenario_settings = ScenarioSettings(
         scenario_dir=tmp / "jobs", scenario_root=DATA, scenario_workers=workers,
         scenario_max_replications=100_000)
@@ -241,8 +241,8 @@ def test_stopping_the_server_fails_its_unfinished_jobs(tmp_path):
 
 
 def test_jobs_are_kept_beside_a_sqlite_ledger_by_default(tmp_path):
-    from api.main import create_app
-    from api.settings import Settings
+    from chainlab.api.main import create_app
+    from chainlab.api.settings import Settings
 
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}"))
     key = app.state.ledger.create_key("planner")[0]
@@ -264,10 +264,10 @@ def test_an_unknown_backend_is_422(served):
 
 def test_the_scenario_files_of_the_root(tmp_path):
     """The bundled examples by default: every file, parsed, with its text as it is."""
-    from api.main import create_app
-    from api.routes.scenarios import ScenarioSettings
-    from api.settings import Settings
-    from scenarios import EXAMPLES
+    from chainlab.api.main import create_app
+    from chainlab.api.routes.scenarios import ScenarioSettings
+    from chainlab.api.settings import Settings
+    from chainlab.scenarios import EXAMPLES
 
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}"))
     app.state.scenario_settings = ScenarioSettings(scenario_dir=tmp_path / "jobs")
@@ -289,7 +289,7 @@ def test_the_scenario_files_of_the_root(tmp_path):
 
 
 def test_a_scenario_file_that_does_not_parse_is_listed_with_its_error(served, tmp_path):
-    from api.routes.scenarios import ScenarioSettings
+    from chainlab.api.routes.scenarios import ScenarioSettings
 
     c, keys, app = served
     root = tmp_path / "root"

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli_scenario import register
+from chainlab.api.cli_scenario import register
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 
@@ -118,8 +118,8 @@ def test_a_failed_scenario_exits_1_and_keeps_the_others(app, files, tmp_path):
 
 
 def test_the_bundled_examples_are_valid(tmp_path):
-    from models import Network
-    from scenarios import EXAMPLES, overrides, spec
+    from chainlab.models import Network
+    from chainlab.scenarios import EXAMPLES, overrides, spec
 
     net = Network.from_folder(EXAMPLES / "acme")
     files = sorted(EXAMPLES.glob("*.yaml"))

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from api.serving import ServerError, healthy, served
+from chainlab.api.serving import ServerError, healthy, served
 
 
 def test_serves_until_the_block_ends_and_leaves_no_process(tmp_path):

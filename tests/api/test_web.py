@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.routes.web import VIEWS
+from chainlab.api.routes.web import VIEWS
 
 
 def bearer(key: str) -> dict:
@@ -66,7 +66,7 @@ def test_catalog_lists_customers_and_products_and_the_plan_dates(app, client, ke
     assert [c["id"] for c in before["customers"]] == customers
     assert [p["id"] for p in before["products"]] == sorted(tiny.products.index)
 
-    from solver import plan
+    from chainlab.solver import plan
 
     pub = app.state.ledger.publish(plan(tiny), network=tiny)
     after = client.get("/v1/catalog", headers=bearer(keys["planner"])).json()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger import Ledger, testing
-from models import Network
+from chainlab.ledger import Ledger, testing
+from chainlab.models import Network
 
 DATA = Path(__file__).parents[1] / "data"
 PG = os.environ.get("CHAINLAB_TEST_DATABASE_URL")

@@ -21,10 +21,10 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from ledger import ConflictError
-from ledger.atp import AtpTable, Event
-from ledger.ctp import PromisingData
-from ledger.promises import (
+from chainlab.ledger import ConflictError
+from chainlab.ledger.atp import AtpTable, Event
+from chainlab.ledger.ctp import PromisingData
+from chainlab.ledger.promises import (
                              Fill,
                              LineRequest,
                              PromiseConflict,
@@ -300,7 +300,7 @@ def test_a_promise_is_a_commitment_the_erp_reads(hand):
 
 
 def test_the_same_idempotency_key_never_promises_twice(hand):
-    from ledger import Idempotency, IdempotencyKeyReused, request_hash
+    from chainlab.ledger import Idempotency, IdempotencyKeyReused, request_hash
 
     req = ask("C1", ("FG", 12, day(6)))
     idem = Idempotency("rep1", "k-1", "promises", request_hash(req.as_dict()))
@@ -314,7 +314,7 @@ def test_the_same_idempotency_key_never_promises_twice(hand):
 
 
 def test_bad_requests_name_the_field(hand):
-    from models import ValidationError
+    from chainlab.models import ValidationError
 
     with pytest.raises(ValidationError, match="customer 'NOPE'"):
         check(hand, ask("NOPE", ("FG", 1, day(6))))

@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledger import ctp
-from ledger.ctp import PromisingData
-from ledger.promises import (
+from chainlab.ledger import ctp
+from chainlab.ledger.ctp import PromisingData
+from chainlab.ledger.promises import (
                              Fill,
                              LineRequest,
                              PromiseConflict,

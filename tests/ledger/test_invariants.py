@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import MoveIn, MoveType
-from ledger.moves import unbalanced_entries
+from chainlab.ledger import MoveIn, MoveType
+from chainlab.ledger.moves import unbalanced_entries
 
 COST = {"FG1": Decimal(10), "RM1": Decimal(2)}
 SITES = ["PLANT1", "DC1"]

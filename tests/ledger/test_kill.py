@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 SCRIPT = textwrap.dedent("""
     import sys, time
     import pandas as pd
-    from ledger import Ledger, publish
+    from chainlab.ledger import Ledger, publish
     url, n, factor, hook = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
     if hook:
         insert = publish._bulk_insert

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from ledger import Ledger, SchemaError, db
-from ledger.tables import APPEND_ONLY, NO_DELETE, Base
-from models import NotFoundError
+from chainlab.ledger import Ledger, SchemaError, db
+from chainlab.ledger.tables import APPEND_ONLY, NO_DELETE, Base
+from chainlab.models import NotFoundError
 
 
 def test_upgrade_creates_head_and_is_idempotent(database_url):

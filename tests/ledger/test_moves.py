@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from ledger import (
+from chainlab.ledger import (
     ConflictError,
     Idempotency,
     IdempotencyKeyReused,
@@ -18,8 +18,8 @@ from ledger import (
     db,
     request_hash,
 )
-from ledger.tables import Item, Location
-from models import NotFoundError, ValidationError
+from chainlab.ledger.tables import Item, Location
+from chainlab.models import NotFoundError, ValidationError
 
 D = Decimal
 DAY = dt.date(2027, 1, 5)

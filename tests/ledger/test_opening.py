@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ledger import ORDER_COLUMNS, MoveIn, MoveType
-from ledger.moves import unbalanced_entries
-from ledger.promises import LineRequest, PromiseRequest
-from models import ValidationError
+from chainlab.ledger import ORDER_COLUMNS, MoveIn, MoveType
+from chainlab.ledger.moves import unbalanced_entries
+from chainlab.ledger.promises import LineRequest, PromiseRequest
+from chainlab.models import ValidationError
 
 DATA = Path(__file__).parents[1] / "data"
 START = dt.date(2027, 1, 4)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledger import derive_planned_orders, planned_orders_from_plan
-from ledger.planned import content_hash, plan_calendar
-from models import Calendar, ValidationError
+from chainlab.ledger import derive_planned_orders, planned_orders_from_plan
+from chainlab.ledger.planned import content_hash, plan_calendar
+from chainlab.models import Calendar, ValidationError
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -129,7 +129,7 @@ def test_content_hash_ignores_row_order_and_sees_quantities(tiny):
 
 
 def test_missing_plan_folder_and_empty_folder(tmp_path, tiny):
-    from models import NotFoundError
+    from chainlab.models import NotFoundError
     with pytest.raises(NotFoundError, match="does not exist"):
         planned_orders_from_plan(tmp_path / "nope", tiny)
     with pytest.raises(ValidationError, match="plan folder"):
@@ -138,7 +138,7 @@ def test_missing_plan_folder_and_empty_folder(tmp_path, tiny):
 
 def test_real_solver_plan_publishes(tiny, tmp_path):
     """End to end with the planner: its Plan object and its folder give the same orders."""
-    solver = pytest.importorskip("solver")
+    solver = pytest.importorskip("chainlab.solver")
     plan = solver.plan(tiny)
     from_object = planned_orders_from_plan(plan, tiny)
     folder = plan.to_folder(tmp_path / "plan")

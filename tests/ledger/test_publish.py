@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ledger import OrderFilter, OrderStatus, TransitionError
-from models import NotFoundError, ValidationError
+from chainlab.ledger import OrderFilter, OrderStatus, TransitionError
+from chainlab.models import NotFoundError, ValidationError
 
 DATA = Path(__file__).parents[1] / "data"
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import solver
-from ledger import report
-from models import Network, NotFoundError
+from chainlab import solver
+from chainlab.ledger import report
+from chainlab.models import Network, NotFoundError
 
 DATA = Path(__file__).parents[1] / "data"
 ACME = Path(__file__).parents[2] / "scenarios" / "examples" / "acme"

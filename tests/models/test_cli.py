@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from chainlab.api.cli import app
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 runner = CliRunner()
@@ -71,7 +71,7 @@ def test_demo_json(tmp_path):
     obj = json.loads(r.stdout)
     assert obj["valid"] is True and obj["network"]["customers"] == 60
     # its runs are done scenario jobs where the API over its ledger looks for them
-    from scenarios.jobs import JobManager
+    from chainlab.scenarios.jobs import JobManager
 
     m = JobManager(tmp_path / "demo" / "scenarios", lambda: None)
     try:
@@ -90,8 +90,8 @@ def served_demo_jobs(out: Path, ids: list[str]) -> None:
     """``chainlab serve --database-url sqlite:///OUT/ledger.db`` lists and compares them."""
     import warnings
 
-    from api.main import create_app
-    from api.settings import Settings
+    from chainlab.api.main import create_app
+    from chainlab.api.settings import Settings
 
     app = create_app(Settings(database_url=f"sqlite:///{out / 'ledger.db'}"))
     h = {"Authorization": f"Bearer {app.state.ledger.create_key('planner')[0]}"}

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from models import Network, ValidationError
-from models.crm import CrmData, load_crm
+from chainlab.models import Network, ValidationError
+from chainlab.models.crm import CrmData, load_crm
 
 DATA = Path(__file__).parents[1] / "data"
 CRM = DATA / "crm_tiny"

@@ -12,9 +12,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli_demand import demand_command
-from models import Network
-from scenarios import EXAMPLES
+from chainlab.api.cli_demand import demand_command
+from chainlab.models import Network
+from chainlab.scenarios import EXAMPLES
 
 DATA = Path(__file__).parents[1] / "data"
 ACME = EXAMPLES / "acme"

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import ValidationError
-from models.crm import CrmData
-from models.crm_synthetic import small_network, synthetic_crm
-from models.demand import DemandModel, FitOptions, backtest, band_coverage, stage_win_rates
-from models.forecast import (
+from chainlab.models import ValidationError
+from chainlab.models.crm import CrmData
+from chainlab.models.crm_synthetic import small_network, synthetic_crm
+from chainlab.models.demand import DemandModel, FitOptions, backtest, band_coverage, stage_win_rates
+from chainlab.models.forecast import (
     SeriesClass,
     adida_level,
     classify,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import Calendar, Network, check
+from chainlab.models import Calendar, Network, check
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from models import Network, ValidationError, check
+from chainlab.models import Network, ValidationError, check
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.compare import MAIN_KPIS, compare, diff_orders, difference_interval
-from scenarios.executor import open_pool
-from scenarios.report import render, write_report
-from scenarios.run import run
-from scenarios.store import RunError
+from chainlab.scenarios.compare import MAIN_KPIS, compare, diff_orders, difference_interval
+from chainlab.scenarios.executor import open_pool
+from chainlab.scenarios.report import render, write_report
+from chainlab.scenarios.run import run
+from chainlab.scenarios.store import RunError
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scenarios.executor import Kind, PoolError, open_pool
-from scenarios.run import RunOptions, run
-from scenarios.store import open_run
+from chainlab.scenarios.executor import Kind, PoolError, open_pool
+from chainlab.scenarios.run import RunOptions, run
+from chainlab.scenarios.store import open_run
 
 distributed = pytest.importorskip("distributed")
 
@@ -104,8 +104,8 @@ def test_simulate_on_any_executor_gives_the_same_result(cluster):
     """simulation.simulate(executor=...) directly: a thread pool, the Dask cluster."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from models import Network
-    from simulation import simulate
+    from chainlab.models import Network
+    from chainlab.simulation import simulate
 
     net = Network.from_folder(DATA / "tiny")
     ref = simulate(net, replications=20, seed=8, workers=1)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from models import ValidationError
-from scenarios import spec
-from scenarios.executor import open_pool
-from scenarios.jobs import (
+from chainlab.models import ValidationError
+from chainlab.scenarios import spec
+from chainlab.scenarios.executor import open_pool
+from chainlab.scenarios.jobs import (
     JOB_FILE,
     Job,
     JobManager,
@@ -21,7 +21,7 @@ from scenarios.jobs import (
     compare_jobs,
     record_runs,
 )
-from scenarios.run import run
+from chainlab.scenarios.run import run
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 JOB_ID = r"^[0-9A-Za-z-]{1,64}$"

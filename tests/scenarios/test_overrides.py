@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import Network, ValidationError, validate
-from scenarios import overrides, spec
+from chainlab.models import Network, ValidationError, validate
+from chainlab.scenarios import overrides, spec
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 

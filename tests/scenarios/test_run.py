@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import ValidationError
-from scenarios import store
-from scenarios.compare import compare
-from scenarios.executor import open_pool
-from scenarios.run import (
+from chainlab.models import ValidationError
+from chainlab.scenarios import store
+from chainlab.scenarios.compare import compare
+from chainlab.scenarios.executor import open_pool
+from chainlab.scenarios.run import (
     Event,
     Phase,
     RunOptions,
@@ -207,7 +207,7 @@ def test_a_failing_scenario_leaves_the_others_stored(tmp_path, pool):
 
 
 def test_a_failure_while_storing_leaves_no_folder(tmp_path, pool, monkeypatch):
-    from simulation.result import SimResult
+    from chainlab.simulation.result import SimResult
 
     def broken(self, path, plot=True):
         Path(path).mkdir(parents=True)
@@ -227,9 +227,9 @@ def test_a_killed_run_leaves_nothing_that_looks_complete(tmp_path):
     out = tmp_path / "runs"
     code = textwrap.dedent(f"""
         import os, signal
-        from scenarios import store
-        from scenarios.executor import open_pool
-        from scenarios.run import RunOptions, run
+        from chainlab.scenarios import store
+        from chainlab.scenarios.executor import open_pool
+        from chainlab.scenarios.run import RunOptions, run
 
         def die(self, manifest):
             (self.path / "manifest.json").write_text("{{}}")  # even a half-written manifest

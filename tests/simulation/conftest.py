@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models import Network
+from chainlab.models import Network
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = str(Path(__file__).resolve().parent)

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from models import Calendar, Network
-from models.calendar import BUCKET_DAYS
+from chainlab.models import Calendar, Network
+from chainlab.models.calendar import BUCKET_DAYS
 
 START = dt.date(2027, 1, 4)
 

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from sim_networks import single_stage
 
-from simulation import SimOptions, simulate
-from simulation.demand import DemandModel, TableDemand
-from simulation.streams import replication_streams
+from chainlab.simulation import SimOptions, simulate
+from chainlab.simulation.demand import DemandModel, TableDemand
+from chainlab.simulation.streams import replication_streams
 
 
 class FakeModel:

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from sim_networks import policy_mix, single_stage
 
-from simulation import SimOptions, simulate
-from simulation.build import build
-from simulation.demand import TableDemand
-from simulation.run import _Context, inputs
+from chainlab.simulation import SimOptions, simulate
+from chainlab.simulation.build import build
+from chainlab.simulation.demand import TableDemand
+from chainlab.simulation.run import _Context, inputs
 
 
 @pytest.mark.parametrize("bucket", ["day", "week"])

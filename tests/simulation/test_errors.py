@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from sim_networks import single_stage
 
-from models import ValidationError
-from simulation import PlanReleases, SimOptions, SiteOutage, simulate
+from chainlab.models import ValidationError
+from chainlab.simulation import PlanReleases, SimOptions, SiteOutage, simulate
 
 
 def messages(excinfo) -> str:

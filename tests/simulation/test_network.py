@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sim_networks import START, single_stage
 
-from simulation import LaneDelay, PlanReleases, SimOptions, SiteOutage, SupplyCut, simulate
+from chainlab.simulation import LaneDelay, PlanReleases, SimOptions, SiteOutage, SupplyCut, simulate
 
 
 def assert_conserved(result):
@@ -77,7 +77,7 @@ def test_plan_folder_and_solver_plan(tiny, tmp_path):
     a = simulate(tiny, plan=tmp_path, replications=2, workers=1)
     b = simulate(tiny, plan=plan, replications=2, workers=1)
     pd.testing.assert_frame_equal(a.replications, b.replications)
-    solver = pytest.importorskip("solver")
+    solver = pytest.importorskip("chainlab.solver")
     if not hasattr(solver, "plan"):
         pytest.skip("solver.plan is not there yet")
     p = solver.plan(tiny)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sim_networks import START, single_stage
 
-from simulation import SimOptions, simulate
+from chainlab.simulation import SimOptions, simulate
 
 MONDAY, WEDNESDAY, SUNDAY = 0, 2, 6
 

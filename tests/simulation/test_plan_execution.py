@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from sim_networks import plan_chain
 
-from simulation import SimOptions, simulate
+from chainlab.simulation import SimOptions, simulate
 
-solver = pytest.importorskip("solver")
+solver = pytest.importorskip("chainlab.solver")
 
 
 def execute(net):

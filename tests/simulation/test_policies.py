@@ -3,8 +3,8 @@
 import pytest
 from sim_networks import single_stage
 
-from simulation import SimOptions, simulate
-from simulation.policies import BaseStock, LotForLot, MinMax, ReorderQuantity
+from chainlab.simulation import SimOptions, simulate
+from chainlab.simulation.policies import BaseStock, LotForLot, MinMax, ReorderQuantity
 
 
 def test_order_quantities():

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from sim_networks import START, serial_two_stage
 
-from simulation import SimOptions, simulate
-from simulation.kpis import interval
+from chainlab.simulation import SimOptions, simulate
+from chainlab.simulation.kpis import interval
 
 stockpyl_network = pytest.importorskip("stockpyl.supply_chain_network")
 stockpyl_sim = pytest.importorskip("stockpyl.sim")

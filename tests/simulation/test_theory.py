@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sim_networks import single_stage
 
-from simulation import SimOptions, simulate
-from simulation.kpis import interval, t_quantile
+from chainlab.simulation import SimOptions, simulate
+from chainlab.simulation.kpis import interval, t_quantile
 
 Z = NormalDist()
 

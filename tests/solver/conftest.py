@@ -13,7 +13,7 @@ if HERE not in sys.path:
 
 from plan_testing import DATA  # noqa: E402
 
-from models import Network  # noqa: E402
+from chainlab.models import Network  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.backends.base import Backend, Capability, RawResult
-from solver.lp import LPArrays
-from solver.result import Progress, Status
+from chainlab.solver.backends.base import Backend, Capability, RawResult
+from chainlab.solver.lp import LPArrays
+from chainlab.solver.result import Progress, Status
 
 #: environment variable naming the file where :class:`Spawner` writes its group and child
 SPAWNED_ENV = "CHAINLAB_TEST_SPAWNED"

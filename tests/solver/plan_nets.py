@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from models import Calendar, Network
+from chainlab.models import Calendar, Network
 
 START = dt.date(2027, 1, 4)
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from solver import backends, plan
-from solver.check import check_plan
+from chainlab.solver import backends, plan
+from chainlab.solver.check import check_plan
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

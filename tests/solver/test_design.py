@@ -22,11 +22,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from models import Calendar, Network, ValidationError
-from solver import Status, plan
-from solver.check import check_plan
-from solver.design import DesignOptions, design, lane_km
-from solver.design_result import Forcing
+from chainlab.models import Calendar, Network, ValidationError
+from chainlab.solver import Status, plan
+from chainlab.solver.check import check_plan
+from chainlab.solver.design import DesignOptions, design, lane_km
+from chainlab.solver.design_result import Forcing
 
 START = dt.date(2027, 1, 4)
 
@@ -275,7 +275,7 @@ def test_summary_and_folder(tmp_path):
 
 
 def cli():
-    from api.cli import app
+    from chainlab.api.cli import app
 
     return app
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import ValidationError
-from solver import Status, backends
-from solver.backends.base import Capability
-from solver.design import design
-from solver.orlib import catalogue, parse, read, solve
+from chainlab.models import ValidationError
+from chainlab.solver import Status, backends
+from chainlab.solver.backends.base import Capability
+from chainlab.solver.design import design
+from chainlab.solver.orlib import catalogue, parse, read, solve
 
 DATA = Path(__file__).parents[1] / "data" / "orlib"
 KNOWN = {(k.family, k.path.name): k for k in catalogue(DATA)}

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from plan_testing import AVAILABLE
 
-from solver import SolveOptions, Status, backends, solve_lp
-from solver.backends import Capability
-from solver.lp import INF, LinearProgram
+from chainlab.solver import SolveOptions, Status, backends, solve_lp
+from chainlab.solver.backends import Capability
+from chainlab.solver.lp import INF, LinearProgram
 
 
 def small_mip():

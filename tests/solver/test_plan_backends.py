@@ -7,10 +7,10 @@ import plan_nets as nets
 import pytest
 from plan_testing import AVAILABLE, solve
 
-from models.errors import BackendUnavailable
-from solver import Status, backends, plan
-from solver.backends import Capability
-from solver.synthetic import generate
+from chainlab.models.errors import BackendUnavailable
+from chainlab.solver import Status, backends, plan
+from chainlab.solver.backends import Capability
+from chainlab.solver.synthetic import generate
 
 CASES = {
     "tiny": lambda tiny: (tiny, {}),

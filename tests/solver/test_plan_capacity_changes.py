@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from models import Network
-from solver import plan
+from chainlab.models import Network
+from chainlab.solver import plan
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 

@@ -4,7 +4,7 @@ import plan_nets as nets
 import pytest
 from plan_testing import solve
 
-from solver import Status
+from chainlab.solver import Status
 
 
 def test_direct_purchase():

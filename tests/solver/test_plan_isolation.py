@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from plan_testing import AVAILABLE, DATA, solve
 
-from models.errors import SolverError
-from solver import SolveOptions
-from solver.backends.pulp_backend import PulpCbc
+from chainlab.models.errors import SolverError
+from chainlab.solver import SolveOptions
+from chainlab.solver.backends.pulp_backend import PulpCbc
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,8 +31,8 @@ def test_ortools_highs_after_import_pulp_does_not_crash():
     after pulp was imported; also: no solver writes to stdout, which carries `--json`."""
     r = _run(f"""
         import pulp  # loads highspy's library globally
-        from models import Network
-        from solver import plan
+        from chainlab.models import Network
+        from chainlab.solver import plan
         net = Network.from_folder({str(DATA / 'tiny')!r})
         for b in ("ortools-highs", "highs", "pulp-highs"):
             p = plan(net, backend=b)
@@ -50,8 +50,8 @@ def test_pulp_then_ortools_in_this_process(tiny):
 
 
 def test_pulp_backend_refuses_to_run_in_the_callers_process(tiny):
-    from solver.data import prepare
-    from solver.model import build
+    from chainlab.solver.data import prepare
+    from chainlab.solver.model import build
 
     lp = build(prepare(tiny), SolveOptions()).lp.arrays()
     with pytest.raises(SolverError, match="only in a worker process"):

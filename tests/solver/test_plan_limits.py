@@ -10,9 +10,9 @@ import pytest
 from plan_helpers import SPAWNED_ENV, market_split
 from plan_testing import AVAILABLE, solve
 
-from models.errors import SolverError
-from solver import SolveOptions, Status, plan, worker
-from solver.synthetic import generate
+from chainlab.models.errors import SolverError
+from chainlab.solver import SolveOptions, Status, plan, worker
+from chainlab.solver.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,9 +5,9 @@ import plan_nets as nets
 import pytest
 from plan_testing import AVAILABLE, solve
 
-from solver import backends
-from solver.backends import Capability
-from solver.synthetic import generate
+from chainlab.solver import backends
+from chainlab.solver.backends import Capability
+from chainlab.solver.synthetic import generate
 
 #: backends that solve MILPs and give LP duals
 DUAL_MIP = [b for b in AVAILABLE

@@ -3,9 +3,9 @@
 import pytest
 from plan_testing import AVAILABLE, DATA, solve
 
-from solver import Status, backends
-from solver.backends import Capability
-from solver.instances import read_lotsizing, read_transportation
+from chainlab.solver import Status, backends
+from chainlab.solver.backends import Capability
+from chainlab.solver.instances import read_lotsizing, read_transportation
 
 INSTANCES = [
     ("transportation", DATA / "transportation" / "dantzig_trnsport.json", read_transportation),

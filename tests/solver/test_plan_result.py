@@ -8,9 +8,9 @@ import plan_nets as nets
 import pytest
 from plan_testing import solve
 
-from models import ValidationError
-from solver import Plan, SolveOptions, Status, plan
-from solver.lp import LinearProgram
+from chainlab.models import ValidationError
+from chainlab.solver import Plan, SolveOptions, Status, plan
+from chainlab.solver.lp import LinearProgram
 
 
 def test_tables_are_keyed_by_network_ids(tiny):

@@ -12,10 +12,10 @@ import typer
 from plan_testing import DATA, solve
 from typer.testing import CliRunner
 
-from models import Calendar
-from solver import SolveOptions, Status, Timing
-from solver.data import prepare
-from solver.model import build
+from chainlab.models import Calendar
+from chainlab.solver import SolveOptions, Status, Timing
+from chainlab.solver.data import prepare
+from chainlab.solver.model import build
 
 # the chain S -> K -> D -> C with its 3-day supply and K -> D lead times, hand-solved.
 # nominal: 3 days are 0 weeks, so RM is bought, FG made, moved and delivered all in week 5:
@@ -109,7 +109,7 @@ def test_robust_plan_is_filled_on_the_day_when_executed():
     # executed with the demand it was planned for and exact transit days: the nominal plan's
     # FG reaches D on day 3 of week 5 (bought, made and moved that week), so the demand of the
     # week's first 3 days waits: 4 of 7 days filled. The robust plan has it at D a week early.
-    simulation = pytest.importorskip("simulation")
+    simulation = pytest.importorskip("chainlab.simulation")
     n = nets.three_day_chain()
     fill = {}
     for timing in ("nominal", "robust"):
@@ -126,7 +126,7 @@ def test_robust_plan_is_filled_on_the_day_when_executed():
 
 @pytest.fixture(scope="module")
 def app():
-    from api.cli_plan import plan_command
+    from chainlab.api.cli_plan import plan_command
 
     a = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     a.command("plan")(plan_command)
@@ -145,7 +145,7 @@ def test_cli_timing_flag(app):
 
 
 def _tiny():
-    from models import Network
+    from chainlab.models import Network
 
     return Network.from_folder(DATA / "tiny")
 
@@ -158,8 +158,8 @@ def _scenario(folder, solve_line: str):
 
 
 def test_scenario_solve_timing_reaches_the_plan(tmp_path):
-    from scenarios.executor import open_pool
-    from scenarios.run import run
+    from chainlab.scenarios.executor import open_pool
+    from chainlab.scenarios.run import run
 
     f = _scenario(tmp_path, "{timing: robust, gap: 0.0001}")
     with open_pool(workers=1) as pool:
@@ -171,9 +171,9 @@ def test_scenario_solve_timing_reaches_the_plan(tmp_path):
 
 
 def test_scenario_timing_defaults_to_nominal_and_refuses_a_bad_value(tmp_path):
-    from models import ValidationError
-    from scenarios.run import RunOptions
-    from scenarios.spec import load
+    from chainlab.models import ValidationError
+    from chainlab.scenarios.run import RunOptions
+    from chainlab.scenarios.spec import load
 
     sc = load(_scenario(tmp_path, "{gap: 0.01}"))
     assert sc.solve.timing is None and RunOptions().effective(sc).solve.timing == "nominal"

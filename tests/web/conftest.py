@@ -61,7 +61,7 @@ def browser():
 def demo(tmp_path_factory):
     """``chainlab demo`` with 2 replications: the network, four runs recorded as scenario jobs,
     and the published plan in ``ledger.db``."""
-    from api.cli_demo import run_demo
+    from chainlab.api.cli_demo import run_demo
 
     out = tmp_path_factory.mktemp("web") / "demo"
     result = run_demo(out, replications=2, as_json=True)
@@ -70,9 +70,9 @@ def demo(tmp_path_factory):
 
 def _publish_to(url: str, out: Path, result: dict) -> None:
     """Publish the demo's chosen plan, with its network, to the ledger at ``url``."""
-    from ledger import Ledger
-    from scenarios import spec
-    from scenarios.run import InputCache
+    from chainlab.ledger import Ledger
+    from chainlab.scenarios import spec
+    from chainlab.scenarios.run import InputCache
 
     run = out / "runs" / result["chosen"]["scenario"]
     sc = spec.load(run / "scenario.yaml")
@@ -87,7 +87,7 @@ def ledger_url(demo):
     if not PG:
         yield result["publish"]["database_url"]
         return
-    from ledger import testing
+    from chainlab.ledger import testing
 
     with testing.scratch_postgres(PG, prefix="chainlab_web") as url:
         _publish_to(url, out, result)
@@ -96,7 +96,7 @@ def ledger_url(demo):
 
 @pytest.fixture(scope="session")
 def keys(ledger_url) -> dict[str, str]:
-    from ledger import Ledger
+    from chainlab.ledger import Ledger
 
     with Ledger(ledger_url) as led:
         return {role: led.create_key(role, name=f"web test {role}")[0]
@@ -106,7 +106,7 @@ def keys(ledger_url) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def server(demo, ledger_url, keys, artifacts):
     """The API and page served by uvicorn in its own process; yields the base URL."""
-    from api.serving import served
+    from chainlab.api.serving import served
 
     out, _ = demo
     env = {"CHAINLAB_SCENARIO_DIR": str(out / "scenarios"), "CHAINLAB_SCENARIO_WORKERS": "2",
