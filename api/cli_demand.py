@@ -30,6 +30,7 @@ import pandas as pd
 import typer
 
 from chainlab.api.clikit import emit, err, guarded, load
+from chainlab.models.files import atomic_file
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
@@ -128,7 +129,8 @@ def _library() -> dict:
 
 def write_outputs(out: Path, model, bt, crm, expected: pd.DataFrame) -> list[str]:
     """Write the files of ``--out`` (see the module docstring); returns their names."""
-    from chainlab.models.io import atomic_write_text, to_text_frame
+    from chainlab.models.files import atomic_write_text
+    from chainlab.models.io import to_text_frame
     from chainlab.models.schema import TABLES
 
     out = Path(out)
@@ -154,7 +156,7 @@ def _dated(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_json(path: Path, obj: dict) -> None:
-    from chainlab.models.io import atomic_write_text
+    from chainlab.models.files import atomic_write_text
     atomic_write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
 
 
@@ -219,12 +221,8 @@ def fan_chart(path: Path, model, crm, top: int = FAN_PRODUCTS) -> Path:
     fig.suptitle(f"Demand per {model.calendar.bucket}: history, expected and P10-P90 band "
                  f"(largest {len(largest)} products)", fontsize=11)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    with atomic_file(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

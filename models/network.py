@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy as _copy
-import shutil
-import tempfile
 from pathlib import Path
 
 import networkx as nx
@@ -15,6 +13,7 @@ import yaml
 from chainlab.models import io as _io
 from chainlab.models.calendar import Calendar
 from chainlab.models.errors import Issue, Severity, ValidationError
+from chainlab.models.files import atomic_file, atomic_folder
 from chainlab.models.schema import TABLES, lane_id
 
 #: tables with one ID column use it as index; the others a MultiIndex of their key columns.
@@ -112,28 +111,19 @@ class Network:
         error leaves no half-written network.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-        try:
+        with atomic_folder(path) as tmp:
             (tmp / "network.yaml").write_text(yaml.safe_dump(self.meta(), sort_keys=False),
                                               encoding="utf-8")
             for n, df in self.tables().items():
                 _io.to_text_frame(TABLES[n], df).to_csv(tmp / TABLES[n].file, index=False,
                                                         lineterminator="\n")
-            path.mkdir(exist_ok=True)
-            for f in tmp.iterdir():
-                f.replace(path / f.name)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return path
 
     def to_excel(self, path) -> Path:
         """Write one workbook: a ``network`` sheet (key/value) and a sheet per table."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
-        Path(tmp).unlink()
-        try:
+        with atomic_file(path, suffix=".xlsx") as tmp:
+            tmp.unlink()  # openpyxl writes a new file
             meta = [("name", self.name), ("currency", self.currency)] + [
                 (f"calendar.{k}", v) for k, v in self.calendar.as_dict().items()]
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
@@ -142,9 +132,6 @@ class Network:
                 for n, df in self.tables().items():
                     # numbers and dates as typed cells, as a planner's own workbook has them
                     df.to_excel(xw, sheet_name=n, index=False)
-            Path(tmp).replace(path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
         return path
 
     def copy(self) -> "Network":

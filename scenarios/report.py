@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chainlab.models.files import atomic_write_text
 from chainlab.scenarios.compare import CHANGES, COST_KPIS, MAIN_KPIS, Comparison
 from chainlab.scenarios.executor import chainlab_version
 from chainlab.scenarios.store import now
@@ -30,12 +31,7 @@ GOOD, BAD = "#1a7f37", "#c62828"
 def write_report(c: Comparison, path, title: str | None = None) -> Path:
     """Write :func:`render` to ``path`` (via a temporary file, so a reader never sees half a
     report)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render(c, title), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, render(c, title))
 
 
 def render(c: Comparison, title: str | None = None) -> str:

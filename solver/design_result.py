@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pandas as pd
 from chainlab.models import Network
 from chainlab.models.calendar import Calendar
 from chainlab.models.errors import NotFoundError
+from chainlab.models.files import atomic_folder
 from chainlab.solver.backends.base import RawResult
 from chainlab.solver.lp import LPArrays
 from chainlab.solver.result import Diagnosis, Plan, Status
@@ -206,9 +205,7 @@ class Design:
         :meth:`as_built`) in ``network/``. Files go to a temporary folder beside ``path``
         first, so an error leaves no half-written design."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-        try:
+        with atomic_folder(path, replace_subfolders=True) as tmp:
             self.sites.reset_index().to_csv(tmp / "sites.csv", index=False, lineterminator="\n")
             self.assignments.to_csv(tmp / "assignments.csv", index=False, lineterminator="\n")
             self.utilisation.to_csv(tmp / "utilisation.csv", index=False, lineterminator="\n")
@@ -219,14 +216,6 @@ class Design:
             self.plan.to_folder(tmp / "plan")
             if self.has_solution:
                 self.as_built().to_folder(tmp / "network")
-            path.mkdir(exist_ok=True)
-            for f in tmp.iterdir():
-                target = path / f.name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                f.replace(target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return path
 
     def __repr__(self) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainlab.models.calendar import Calendar
+from chainlab.models.files import atomic_folder
 
 
 class Status(str, Enum):
@@ -267,9 +266,7 @@ class Plan:
         one). Files go to a temporary folder beside ``path`` first, so an error leaves no
         half-written plan."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-        try:
+        with atomic_folder(path) as tmp:
             for name, df in self.tables.items():
                 df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
             pd.DataFrame({"category": list(self.costs), "cost": list(self.costs.values())}
@@ -278,11 +275,6 @@ class Plan:
                                               + "\n", encoding="utf-8")
             if self.diagnosis is not None:
                 (tmp / "diagnosis.txt").write_text(str(self.diagnosis) + "\n", encoding="utf-8")
-            path.mkdir(exist_ok=True)
-            for f in tmp.iterdir():
-                f.replace(path / f.name)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return path
 
     def __repr__(self) -> str:
