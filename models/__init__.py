@@ -15,9 +15,9 @@ from chainlab.models.errors import (
                            ValidationError,
 )
 from chainlab.models.network import Network
-from chainlab.models.schema import TABLES, lane_id
+from chainlab.models.schema import TABLES, Policy, SiteKind, SiteStatus, lane_id
 from chainlab.models.validation import Report, check, validate
 
 __all__ = ["BackendUnavailable", "Calendar", "ChainlabError", "Issue", "Network", "NotFoundError",
-           "Report", "Severity", "SolverError", "TABLES", "ValidationError", "check", "lane_id",
-           "validate"]
+           "Policy", "Report", "Severity", "SiteKind", "SiteStatus", "SolverError", "TABLES",
+           "ValidationError", "check", "lane_id", "validate"]

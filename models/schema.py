@@ -9,7 +9,7 @@ keeps the two equal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 
 class Kind(str, Enum):
@@ -74,9 +74,35 @@ class Table:
         raise KeyError(name)
 
 
-SITE_KINDS = ("supplier", "plant", "dc", "customer")
-SITE_STATUS = ("existing", "candidate")
-POLICIES = ("base_stock", "s_S", "r_Q", "plan")
+class SiteKind(StrEnum):
+    """What a site is (``sites.csv`` column ``kind``). A StrEnum: ``SiteKind.DC == "dc"`` and ``str(SiteKind.DC) == "dc"``, so
+    the tables keep their text and code compares against names, not string literals."""
+
+    SUPPLIER = "supplier"
+    PLANT = "plant"
+    DC = "dc"
+    CUSTOMER = "customer"
+
+
+class SiteStatus(StrEnum):
+    """Whether a site exists or is a candidate for network design (``sites.csv`` ``status``)."""
+
+    EXISTING = "existing"
+    CANDIDATE = "candidate"
+
+
+class Policy(StrEnum):
+    """Inventory policy of a site and product (``inventory.csv`` ``policy``)."""
+
+    BASE_STOCK = "base_stock"
+    S_S = "s_S"
+    R_Q = "r_Q"
+    PLAN = "plan"
+
+
+SITE_KINDS = tuple(k.value for k in SiteKind)
+SITE_STATUS = tuple(s.value for s in SiteStatus)
+POLICIES = tuple(p.value for p in Policy)
 DISTRIBUTIONS = ("fixed", "normal", "poisson", "gamma")
 BUCKETS = ("week", "day")
 
