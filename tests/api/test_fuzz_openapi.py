@@ -132,7 +132,7 @@ def with_real_ids(case, data):
                 # valid quantities only: malformed ones are test_operation's, and with them
                 # too few bodies reach the engine for the check below to mean anything
                 line["quantity"] = data.draw(st.one_of(
-                    st.integers(1, 60), st.decimals(min_value=1, max_value=60, places=3).map(str)))
+                    st.integers(1, 25), st.decimals(min_value=1, max_value=25, places=3).map(str)))
                 line["requested_date"] = data.draw(st.dates(
                     min_value=dt.date(2026, 12, 1), max_value=dt.date(2027, 3, 1))).isoformat()
     return case
