@@ -73,7 +73,9 @@ class Progress:
 class SolveInfo:
     """What a solve established, the same for every result (:class:`Plan`,
     :class:`~solver.design_result.Design`), which carry these as their own fields:
-    ``plan.status``, ``design.gap``; ``result.info`` gives them on their own.
+    ``plan.status``, ``design.gap``; ``result.info`` gives them on their own. (Inherited
+    fields, defined once here, rather than a nested one: a result stays one flat record, so
+    ``dataclasses.replace(plan, status=...)`` and the attribute names keep working.)
 
     ``objective`` is None without a solution; ``bound`` the solver's proven bound (an LP's
     optimum is its own); ``gap`` = |objective - bound| / |objective|. Seconds: building the
