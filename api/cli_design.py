@@ -85,7 +85,7 @@ def design_command(
     """Network design: which sites to open or close, who serves whom, at what cost."""
     from chainlab.api.cli import emit, err, load
     from chainlab.models import ValidationError
-    from chainlab.solver.design import DesignOptions, design
+    from chainlab.solver import DesignOptions, design, explain_design
 
     network = load(net)
     changes = {"backend": backend, "time_limit": time_limit, "gap": gap, "unmet": unmet}
@@ -123,7 +123,7 @@ def design_command(
         if do_explain and d.has_solution:
             if status is not None:
                 status.update(f"design: pricing {n_decided} decision(s)")
-            explanations = d.explain()
+            explanations = explain_design(d)
     finally:
         if status is not None:
             status.stop()

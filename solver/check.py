@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chainlab.models import Network
-from chainlab.solver.data import _products, _recipes, demand_table
+from chainlab.models import Network, SiteKind, SiteStatus
+from chainlab.solver.data import demand_table, product_parameters, recipe_lines
 from chainlab.solver.options import Timing, Unmet
 from chainlab.solver.result import Plan
 
@@ -73,7 +73,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
             problems.append("shipments whose origin/destination differ from their lane's")
 
     # purchases = shipments out of suppliers, a supplier lead time after the order
-    from_sup = ship[ship["origin"].map(kind).eq("supplier")]
+    from_sup = ship[ship["origin"].map(kind).eq(SiteKind.SUPPLIER)]
     sup = net.supply
     if len(from_sup):
         keys = list(zip(from_sup["origin"], from_sup["product"]))
@@ -96,7 +96,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     keys = list(zip(prod["plant"], prod["product"]))
     if any(k not in pidx for k in keys):
         problems.append("production of a product at a plant that cannot make it")
-    recipes = _recipes(net, net.production.reset_index())
+    recipes = recipe_lines(net, net.production.reset_index())
     rows = net.production.reset_index()[["plant", "product"]].reset_index(names="prow")
     recipes = recipes.drop(columns=["plant", "product"]).merge(rows, on="prow")
     use = prod.merge(recipes, on=["plant", "product"])
@@ -113,7 +113,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
                       "period": prod["period"], "q": prod["quantity"]}),
         use.assign(q=-use["q"]),
     ])
-    flows = flows[flows["site"].map(kind).isin(["plant", "dc"])]
+    flows = flows[flows["site"].map(kind).isin([SiteKind.PLANT, SiteKind.DC])]
     net_flow = flows.groupby(["site", "product", "period"])["q"].sum()
     stock = inv.set_index(["site", "product", "period"])["quantity"]
     on_hand = net.inventory["on_hand"] if len(net.inventory) else pd.Series(dtype=float)
@@ -153,7 +153,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
 
     # customers: deliveries, backlog and lost add up to demand
     d = demand_table(net, demand)
-    to_cust = ship[ship["destination"].map(kind).eq("customer")]
+    to_cust = ship[ship["destination"].map(kind).eq(SiteKind.CUSTOMER)]
     got = to_cust.groupby(["destination", "product", "arrival"])["quantity"].sum()
     want = d.set_index(["customer", "product", "period"])["quantity"]
     b = back.set_index(["customer", "product", "period"])
@@ -210,7 +210,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
             problems.append(f"lane {lane} carries {q:.6g} in period {t}, under its minimum {ms}")
     for (j, t), q in ship.groupby(["origin", "period"])["quantity"].sum().items():
         cap = net.sites.loc[j, "capacity"]
-        if kind[j] == "dc" and np.isfinite(cap) and q > cap + tol * max(1, cap):
+        if kind[j] == SiteKind.DC and np.isfinite(cap) and q > cap + tol * max(1, cap):
             problems.append(f"{j} ships out {q:.6g} in period {t}, over its throughput {cap:.6g}")
     mx = net.inventory["max_stock"] if len(net.inventory) else pd.Series(dtype=float)
     for r in inv.itertuples(index=False):
@@ -225,7 +225,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
         problems.append(f"{small.sum()} production lot(s) under their minimum lot")
 
     # costs by category, recomputed
-    pen = _products(net, opts) if opts is not None else None
+    pen = product_parameters(net, opts) if opts is not None else None
     costs = {
         "production": float((prod["quantity"] * p_rows.loc[keys, "unit_cost"].to_numpy()).sum())
         if keys else 0.0,
@@ -250,7 +250,7 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     costs["setup"] = float((setup_cost * (prod["quantity"].to_numpy() > tol)).sum())
     used = ship[ship["quantity"] > tol][["lane", "period"]].drop_duplicates()
     costs["lane_fixed"] = float(lanes.loc[used["lane"], "fixed_cost"].sum())
-    active = net.sites[(net.sites["status"] != "candidate") & (kind != "customer")]
+    active = net.sites[(net.sites["status"] != SiteStatus.CANDIDATE) & (kind != SiteKind.CUSTOMER)]
     costs["site_fixed"] = float(active["fixed_cost"].fillna(0).sum() * T)
     for cat, v in costs.items():
         got_v = plan.costs.get(cat, 0.0)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chainlab.models import Network, ValidationError
+from chainlab.models import Network, SiteKind, SiteStatus, ValidationError
 from chainlab.models.errors import Issue
 from chainlab.solver.options import SolveOptions, Unmet
 
-STOCK_KINDS = ("plant", "dc")
+#: site kinds that hold stock (and get inventory variables)
+STOCK_KINDS = (SiteKind.PLANT, SiteKind.DC)
 
 
 @dataclass
@@ -125,7 +126,7 @@ def demand_table(net: Network, demand=None) -> pd.DataFrame:
     d["period"] = d["period"].astype(np.int64)
     d["quantity"] = d["quantity"].astype(float)
     issues = []
-    customers = net.sites.index[net.sites["kind"] == "customer"]
+    customers = net.sites.index[net.sites["kind"] == SiteKind.CUSTOMER]
     for col, known, what in (("customer", customers, "a customer in sites.csv"),
                              ("product", net.products.index, "a product in products.csv")):
         bad = sorted(set(d[col]) - set(known))
@@ -151,29 +152,29 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     cal = net.calendar
     T = cal.periods
     s = net.sites
-    active = (s["status"] != "candidate") | (s["kind"] == "customer")
+    active = (s["status"] != SiteStatus.CANDIDATE) | (s["kind"] == SiteKind.CUSTOMER)
     sites = s.loc[active, ["kind", "fixed_cost", "capacity"]].copy()
     kind = sites["kind"]
 
-    products = _products(net, options)
+    products = product_parameters(net, options)
 
     prod = net.production.reset_index()
-    prod = prod[prod["plant"].map(kind).eq("plant")].reset_index(drop=True)
-    recipes = _recipes(net, prod)
+    prod = prod[prod["plant"].map(kind).eq(SiteKind.PLANT)].reset_index(drop=True)
+    recipes = recipe_lines(net, prod)
 
     res = net.resources.reset_index()
-    res = res[res["plant"].map(kind).eq("plant")].reset_index(drop=True)
+    res = res[res["plant"].map(kind).eq(SiteKind.PLANT)].reset_index(drop=True)
 
     sup = net.supply.reset_index()
-    sup = sup[sup["supplier"].map(kind).eq("supplier")].reset_index(drop=True)
+    sup = sup[sup["supplier"].map(kind).eq(SiteKind.SUPPLIER)].reset_index(drop=True)
     sup = sup.rename(columns={"capacity_per_period": "capacity"})
     sup["lead"] = options.timing.to_buckets(cal, sup["lead_time_days"].to_numpy())
 
     lanes = net.lanes.copy()
     lanes["origin_kind"] = lanes["origin"].map(kind)
     lanes["destination_kind"] = lanes["destination"].map(kind)
-    lanes = lanes[lanes["origin_kind"].isin(["supplier", "plant", "dc"])
-                  & lanes["destination_kind"].isin(["plant", "dc", "customer"])].copy()
+    lanes = lanes[lanes["origin_kind"].isin([SiteKind.SUPPLIER, *STOCK_KINDS])
+                  & lanes["destination_kind"].isin([*STOCK_KINDS, SiteKind.CUSTOMER])].copy()
     lanes["lead"] = options.timing.to_buckets(cal, lanes["lead_time_days"].to_numpy())
     lanes = lanes.rename(columns={"capacity_per_period": "capacity"})
 
@@ -181,7 +182,7 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     inv = inv[inv["site"].map(kind).isin(STOCK_KINDS)]
 
     d = demand_table(net, demand)
-    d = d[d["customer"].map(kind).eq("customer")]
+    d = d[d["customer"].map(kind).eq(SiteKind.CUSTOMER)]
 
     arcs, avail, wanted = _arcs(lanes, prod, sup, inv, d, recipes, kind)
 
@@ -201,7 +202,7 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     arcs = arcs.merge(sup[["supplier", "product", "unit_cost", "lead"]].rename(
         columns={"supplier": "origin", "unit_cost": "purchase_cost", "lead": "supply_lead"}),
         on=["origin", "product"], how="left")
-    from_supplier = arcs["origin"].map(kind).eq("supplier").to_numpy()
+    from_supplier = arcs["origin"].map(kind).eq(SiteKind.SUPPLIER).to_numpy()
     arcs["purchase_cost"] = arcs["purchase_cost"].fillna(0.0)
     arcs["first"] = np.where(from_supplier, arcs["supply_lead"].fillna(0), 0).astype(np.int64)
     arcs["last"] = (T - 1 - arcs["lead"]).astype(np.int64)
@@ -243,7 +244,10 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
                     lag=options.timing.lag)
 
 
-def _products(net: Network, options: SolveOptions) -> pd.DataFrame:
+def product_parameters(net: Network, options: SolveOptions) -> pd.DataFrame:
+    """Per product (index = product ID): holding_cost (h), value (v: price, else
+    standard_cost, else 1) and the backlog, lost-sales and safety-stock penalties
+    (``options``, or their defaults in v: see :class:`SolveOptions`)."""
     p = net.products
     price = p["price"].fillna(0.0)
     value = price.where(price > 0, p["standard_cost"].fillna(0.0))
@@ -259,7 +263,7 @@ def _products(net: Network, options: SolveOptions) -> pd.DataFrame:
     return out
 
 
-def _recipes(net: Network, prod: pd.DataFrame) -> pd.DataFrame:
+def recipe_lines(net: Network, prod: pd.DataFrame) -> pd.DataFrame:
     """Component use per production row: a plant's own recipe for a product replaces the
     recipe that applies to every plant."""
     cols = ["prow", "plant", "product", "component", "quantity"]

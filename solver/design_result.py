@@ -1,5 +1,6 @@
-"""The typed result of network design: :class:`Design`, and :class:`Forcing`, the price of a
-decision (``design.cost_of_forcing(site, open=False)``)."""
+"""The typed result of network design: :class:`Design`, plain data, and :class:`Forcing`, the
+price of a decision (``solver.cost_of_forcing(design, site, open=False)``). What re-solves a
+design lives in :mod:`solver.design`; this module only reads and writes the results."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chainlab.models import Network
+from chainlab.models import Network, SiteKind, SiteStatus
 from chainlab.models.calendar import Calendar
-from chainlab.models.errors import NotFoundError
 from chainlab.models.files import atomic_folder
+from chainlab.models.geo import lane_km
 from chainlab.solver.backends.base import RawResult
+from chainlab.solver.design_network import design_network, design_sites
 from chainlab.solver.lp import LPArrays
-from chainlab.solver.result import Diagnosis, Plan, Status
+from chainlab.solver.result import Diagnosis, Plan, SolveInfo, Status
 from chainlab.solver.solution import TOL, clean
 
 #: columns of ``Design.sites``
@@ -25,9 +27,10 @@ SITE_COLUMNS = ("kind", "status", "decided", "forced", "open", "level", "capacit
                 "throughput", "peak_utilisation", "customers", "fixed_cost", "open_cost")
 
 
-@dataclass(frozen=True, repr=False)
-class Design:
-    """A network design.
+@dataclass(frozen=True, repr=False, kw_only=True)
+class Design(SolveInfo):
+    """A network design, with the facts of its solve (:class:`~solver.result.SolveInfo`:
+    ``status``, ``objective``, ``bound``, ``gap``, seconds, ``size``, ...).
 
     ``sites``: every supplier, plant and DC (index = site ID) with ``kind``, ``status`` (in the
     network), ``decided`` (its opening was part of the decision), ``forced`` (open, closed or
@@ -39,37 +42,39 @@ class Design:
     share of the customer's deliveries, cost, distance_km. ``utilisation``: site, period,
     date, throughput, capacity, utilisation of every open DC with a capacity. ``plan``: the
     whole operational plan of the design (production, purchases, shipments = the flows,
-    inventory, backlog, capacity), as :func:`solver.plan` gives it. Money in ``currency``
-    over the network's calendar (``costs`` by category; ``site_fixed`` and ``site_open`` are
-    the design's).
+    inventory, backlog, capacity), as :func:`solver.plan` gives it; the design's ``network``
+    (name), ``currency``, ``calendar``, ``costs`` (by category; ``site_fixed`` and
+    ``site_open`` are the design's) and ``diagnosis`` are its plan's.
     """
 
-    status: Status
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    backend: str
-    build_seconds: float
-    solve_seconds: float
-    network: str
-    currency: str
-    calendar: Calendar
-    costs: dict[str, float]
     sites: pd.DataFrame
     assignments: pd.DataFrame
     utilisation: pd.DataFrame
     plan: Plan
     options: object = None
-    size: dict[str, int] = field(default_factory=dict)
-    detail: str = ""
-    diagnosis: Diagnosis | None = None
-    #: the inputs, kept to re-solve (cost_of_forcing)
+    #: the inputs, kept to re-solve (:func:`~solver.design.cost_of_forcing`)
     net: Network | None = field(default=None, compare=False)
     demand: object = field(default=None, compare=False)
 
     @property
-    def has_solution(self) -> bool:
-        return self.status.has_solution
+    def network(self) -> str:
+        return self.plan.network
+
+    @property
+    def currency(self) -> str:
+        return self.plan.currency
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.plan.calendar
+
+    @property
+    def costs(self) -> dict[str, float]:
+        return self.plan.costs
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        return self.plan.diagnosis
 
     @property
     def open_sites(self) -> list[str]:
@@ -77,7 +82,7 @@ class Design:
         s = self.sites
         if not self.has_solution:
             return []
-        keep = s["open"] & (s["kind"].isin(["plant", "dc"]) | s["decided"])
+        keep = s["open"] & (s["kind"].isin([SiteKind.PLANT, SiteKind.DC]) | s["decided"])
         return s.index[keep].tolist()
 
     @property
@@ -92,7 +97,7 @@ class Design:
     def opened(self) -> list[str]:
         """Candidate sites this design opens."""
         s = self.sites
-        return s.index[s["open"] & (s["status"] == "candidate")].tolist() \
+        return s.index[s["open"] & (s["status"] == SiteStatus.CANDIDATE)].tolist() \
             if self.has_solution else []
 
     @property
@@ -105,9 +110,8 @@ class Design:
         opened candidates become existing, closed sites become candidates (the planner leaves
         them out), a DC with capacity levels gets its chosen level's capacity and fixed cost,
         and lanes the design may not use (distance, lead time) are removed. Planning it gives
-        the design's plan and objective less the one-off opening costs."""
-        from chainlab.solver.design import design_network, design_sites
-
+        the design's plan and objective less the one-off opening costs. (No solve: this only
+        applies the decisions to the network, so it stays a method.)"""
         if not self.has_solution:
             raise ValueError(f"the design of {self.network} has no solution "
                              f"({self.status.value}); nothing to build")
@@ -115,7 +119,8 @@ class Design:
         built = design_network(self.net, design_sites(self.net, o), o)
         s = self.sites
         sites = built.sites
-        sites.loc[s.index, "status"] = np.where(s["open"], "existing", "candidate")
+        sites.loc[s.index, "status"] = np.where(s["open"], SiteStatus.EXISTING.value,
+                                                 SiteStatus.CANDIDATE.value)
         chosen = s[s["level"] != ""]
         if len(chosen) and o.levels is not None:
             lv = o.levels.set_index(["site", "level"]).loc[list(zip(chosen.index,
@@ -123,36 +128,6 @@ class Design:
             for col in ("capacity", "fixed_cost", "open_cost"):
                 sites.loc[chosen.index, col] = lv[col].to_numpy()
         return built
-
-    def cost_of_forcing(self, site: str, open: bool = True) -> Forcing:
-        """Re-solve with ``site`` forced open (or closed) and compare: ``forcing.difference``
-        is what the forced design costs more than this one (0 without a re-solve when this
-        design already has the site so)."""
-        if site not in self.sites.index:
-            raise NotFoundError(f"{site!r} is not a supplier, plant or DC of {self.network}; "
-                                f"known: {', '.join(self.sites.index[:20])}")
-        if self.has_solution and bool(self.sites.at[site, "open"]) == bool(open):
-            return Forcing(site, bool(open), self, self)
-        from chainlab.solver.design import design
-
-        o = self.options
-        fo = tuple(s for s in o.force_open if s != site)
-        fc = tuple(s for s in o.force_closed if s != site)
-        if open:
-            fo += (site,)
-        else:
-            fc += (site,)
-        forced = design(self.net, o.replace(force_open=fo, force_closed=fc), demand=self.demand)
-        return Forcing(site, bool(open), self, forced)
-
-    def explain(self, limit: int = 10) -> list[Forcing]:
-        """The price of each decision: for every decided site that is not forced (at most
-        ``limit``), the design with the opposite decision (one re-solve each)."""
-        s = self.sites
-        if not self.has_solution:
-            return []
-        which = s.index[s["decided"] & (s["forced"] == "")][:limit]
-        return [self.cost_of_forcing(site, open=not bool(s.at[site, "open"])) for site in which]
 
     def summary(self) -> dict:
         """The design in a few numbers (the CLI's JSON object)."""
@@ -339,7 +314,7 @@ def make_design(dm, lp: LPArrays, raw: RawResult, plan: Plan, net: Network, dema
     read from it."""
     s0 = net.sites
     ds = dm.sites
-    sites = pd.DataFrame(index=s0.index[s0["kind"] != "customer"])
+    sites = pd.DataFrame(index=s0.index[s0["kind"] != SiteKind.CUSTOMER])
     sites.index.name = "site"
     sites["kind"] = s0["kind"]
     sites["status"] = s0["status"]
@@ -349,7 +324,7 @@ def make_design(dm, lp: LPArrays, raw: RawResult, plan: Plan, net: Network, dema
     sites.loc[ds.index, "forced"] = ds["forced"].to_numpy()
     # sites outside the design keep their status: existing open, candidates (of no design
     # kind) closed
-    sites["open"] = sites["status"] != "candidate"
+    sites["open"] = sites["status"] != SiteStatus.CANDIDATE
     sites["level"] = ""
     sites["capacity"] = dm.net.sites["capacity"].reindex(sites.index).astype(float)
     has_x = raw.status.has_solution and raw.x is not None
@@ -373,7 +348,7 @@ def make_design(dm, lp: LPArrays, raw: RawResult, plan: Plan, net: Network, dema
                             "quantity": pd.Series(dtype=float)})
     through = per.groupby("origin")["quantity"].sum()
     sites["throughput"] = through.reindex(sites.index).fillna(0.0).to_numpy()
-    util = per[per["origin"].map(kind).eq("dc")].rename(columns={"origin": "site",
+    util = per[per["origin"].map(kind).eq(SiteKind.DC)].rename(columns={"origin": "site",
                                                                    "quantity": "throughput"})
     util = util.assign(capacity=util["site"].map(sites["capacity"]).to_numpy(dtype=float))
     util = util[util["capacity"].notna()].copy()
@@ -392,7 +367,8 @@ def make_design(dm, lp: LPArrays, raw: RawResult, plan: Plan, net: Network, dema
     fixed = s0["fixed_cost"].reindex(sites.index).fillna(0.0).to_numpy() * net.calendar.periods
     sites["fixed_cost"] = np.where(open_, fixed, 0.0)
     oc = s0["open_cost"].reindex(sites.index).fillna(0.0).to_numpy()
-    sites["open_cost"] = np.where(open_ & (sites["status"] == "candidate").to_numpy(), oc, 0.0)
+    candidate = (sites["status"] == SiteStatus.CANDIDATE).to_numpy()
+    sites["open_cost"] = np.where(open_ & candidate, oc, 0.0)
     if not dm.levels.empty and has_x:
         w = dm.lp.variables["level"]
         chosen = dm.levels[x[w.start:w.stop] > 0.5].set_index("site")
@@ -401,25 +377,18 @@ def make_design(dm, lp: LPArrays, raw: RawResult, plan: Plan, net: Network, dema
     if not has_x:
         sites[["throughput", "peak_utilisation"]] = np.nan
     sites = sites[list(SITE_COLUMNS)]
-    return Design(status=plan.status, objective=plan.objective, bound=plan.bound, gap=plan.gap,
-                  backend=plan.backend, build_seconds=plan.build_seconds,
-                  solve_seconds=plan.solve_seconds, network=net.name, currency=net.currency,
-                  calendar=dm.net.calendar, costs=plan.costs, sites=sites,
-                  assignments=assignments, utilisation=util, plan=plan, options=dm.options,
-                  size=plan.size, detail=plan.detail, diagnosis=plan.diagnosis, net=net,
-                  demand=demand)
+    return Design(**plan.info_fields(), sites=sites, assignments=assignments,
+                  utilisation=util, plan=plan, options=dm.options, net=net, demand=demand)
 
 
 def _assignments(ship: pd.DataFrame, net: Network) -> pd.DataFrame:
     """Which site serves which customer: quantity over the horizon, share of the customer's
     deliveries, cost, great-circle distance."""
-    from chainlab.solver.design import lane_km
-
     cols = ["customer", "site", "quantity", "share", "cost", "distance_km"]
     if not len(ship):
         return pd.DataFrame({c: pd.Series(dtype=float if c in cols[2:] else str) for c in cols})
     kind = net.sites["kind"]
-    to_c = ship[ship["destination"].map(kind).eq("customer")]
+    to_c = ship[ship["destination"].map(kind).eq(SiteKind.CUSTOMER)]
     a = (to_c.groupby(["destination", "origin"], as_index=False)[["quantity", "cost"]].sum()
          .rename(columns={"destination": "customer", "origin": "site"}))
     a = a[a["quantity"] > TOL]

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainlab.solver import backends
 from chainlab.solver.backends.base import Capability
 from chainlab.solver.data import STOCK_KINDS, PlanData
 from chainlab.solver.model import build
 from chainlab.solver.options import SolveOptions
 from chainlab.solver.result import Bottleneck, Diagnosis, Shortfall
 from chainlab.solver.solution import CAPACITY_ROWS, TOL, clean
+from chainlab.solver.solve import solve_lp, with_fallback
 
 
 def diagnose(data: PlanData, options: SolveOptions) -> Diagnosis:
     """A :class:`Diagnosis` of the infeasible model built from ``data`` and ``options``."""
-    from chainlab.solver.planner import solve_lp
-
     opts = options.replace(diagnose=False)
     m = build(data, opts, elastic=True)
     lp = m.lp.arrays()
@@ -38,10 +36,8 @@ def diagnose(data: PlanData, options: SolveOptions) -> Diagnosis:
     if duals is None:
         # fix the integer decisions, solve the LP that is left for its duals
         fixed = m.pricing_lp(lp, x)
-        name = opts.backend
-        if Capability.DUALS not in backends.backend_class(name).capabilities:
-            name = backends.DEFAULT
-        lp_raw = solve_lp(fixed, opts.replace(backend=name))
+        lp_raw = solve_lp(fixed, opts.replace(backend=with_fallback(opts.backend,
+                                                                    Capability.DUALS)))
         if lp_raw.status.has_solution:
             duals = lp_raw.duals
     dates = np.asarray(data.net.calendar.dates.strftime("%Y-%m-%d"))

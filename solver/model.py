@@ -23,21 +23,28 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from chainlab.models import SiteKind
 from chainlab.solver.data import STOCK_KINDS, PlanData
+from chainlab.solver.index import NODE, PAIR, PlanIndex, grid, key_frame, lookup, plan_index
 from chainlab.solver.lp import INF, Block, LinearProgram, LPArrays
 from chainlab.solver.options import EndInventory, SolveOptions, Unmet
 
 
 @dataclass
 class PlanModel:
-    """A built model: the LP, the data it came from, and index arrays the families share."""
+    """A built model: the LP, the data it came from, and the index arrays the families share
+    (computed from the data before any family runs)."""
 
     lp: LinearProgram
     data: PlanData
     options: SolveOptions
     elastic: bool = False
-    #: shared index arrays (arc and period of each ship variable, node of each arc end, ...)
-    ix: dict = field(default_factory=dict)
+    #: arc and period of each ship variable, stock point of each arc end, ... (see
+    #: :class:`~solver.index.PlanIndex`)
+    ix: PlanIndex = field(init=False)
+
+    def __post_init__(self):
+        self.ix = plan_index(self.data)
 
     def cost(self, category: str, cols, values) -> None:
         """An objective term; the elastic variant keeps only its violation costs, the
@@ -53,9 +60,9 @@ class PlanModel:
         (this model's arrays): the integer decisions fixed at their values in ``x`` and, where
         a setup or lane use is fixed at 1, its row ``make <= M setup`` (``ship <= M use``)
         dropped. With the binary at 1 that row only restates a limit that the capacity rows
-        or the bound U already impose (see :func:`add_setups`, :func:`add_lane_fixed_costs`), so dropping it changes no
-        optimum; kept, it ties with a binding capacity row (M = hours / hours_per_unit) and
-        may take the dual that belongs to the capacity."""
+        or the bound U already impose (see :func:`add_setups`, :func:`add_lane_fixed_costs`),
+        so dropping it changes no optimum; kept, it ties with a binding capacity row
+        (M = hours / hours_per_unit) and may take the dual that belongs to the capacity."""
         fixed = lp.with_integers_fixed(x)
         upper = fixed.row_upper.copy()
         for row, var in BIG_M_ROWS.items():
@@ -96,25 +103,6 @@ def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanM
 # ---------------------------------------------------------------- helpers
 
 
-def _grid(n: int, T: int) -> tuple[np.ndarray, np.ndarray]:
-    """(item, period) of every cell of an n x T grid, item-major."""
-    return np.repeat(np.arange(n), T), np.tile(np.arange(T), n)
-
-
-def _keys(frame: pd.DataFrame, cols: list[str], item: np.ndarray, t: np.ndarray) -> pd.DataFrame:
-    k = {c: frame[c].to_numpy()[item] for c in cols}
-    k["period"] = t
-    return pd.DataFrame(k)
-
-
-def _lookup(index_frame: pd.DataFrame, cols: list[str], *arrays) -> np.ndarray:
-    """Row of ``index_frame`` for each key tuple in ``arrays`` (-1 where absent)."""
-    if not len(index_frame):
-        return np.full(len(arrays[0]), -1, dtype=np.int64)
-    idx = pd.MultiIndex.from_frame(index_frame[cols])
-    return idx.get_indexer(pd.MultiIndex.from_arrays(list(arrays)))
-
-
 def _integer(m: PlanModel) -> bool:
     return m.options.integer_quantities
 
@@ -125,41 +113,32 @@ def _integer(m: PlanModel) -> bool:
 def add_production(m: PlanModel) -> None:
     """make[k,p,t] >= 0 for each production row; cost: unit_cost * make (production)."""
     d = m.data
-    item, t = _grid(len(d.production), d.T)
+    item, t = m.ix.make_row, m.ix.make_t
     # a product whose component can never be at the plant cannot be made there
-    rc = d.recipes
-    comp_node = _lookup(d.nodes, ["site", "product"], rc["plant"], rc["component"])
     blocked = np.zeros(len(d.production), dtype=bool)
-    blocked[rc["prow"].to_numpy()[comp_node < 0]] = True
+    blocked[d.recipes["prow"].to_numpy()[m.ix.comp_node < 0]] = True
     # a plant that is down for a whole period makes nothing in it (capacity_changes)
     down = d.factor(d.production["plant"].to_numpy())[item, t] <= 0
-    b = m.lp.add_variables("make", _keys(d.production, ["plant", "product"], item, t),
+    b = m.lp.add_variables("make", key_frame(d.production, ["plant", "product"], item, t),
                            upper=np.where(blocked[item] | down, 0.0, INF), integer=_integer(m))
-    m.ix["make_row"], m.ix["make_t"] = item, t
     m.cost("production", b.pos(), d.production["unit_cost"].to_numpy()[item])
 
 
 def add_shipments(m: PlanModel) -> None:
     """ship[l,p,t] >= 0 for each arc and each t with first <= t <= last (arrival inside the
-    horizon; from a supplier, t >= its lead time so the order is not in the past);
-    cost: cost_per_unit * ship (transport) + unit_cost of the supplier * ship (purchase)."""
+    horizon; from a supplier, t >= its lead time so the order is not in the past: see
+    :func:`~solver.index.plan_index`); cost: cost_per_unit * ship (transport) + unit_cost of
+    the supplier * ship (purchase)."""
     a = m.data.arcs
-    first, last = a["first"].to_numpy(), a["last"].to_numpy()
-    n_per = np.maximum(last - first + 1, 0)
-    arc = np.repeat(np.arange(len(a)), n_per)
-    offsets = np.concatenate([[0], np.cumsum(n_per)[:-1]]).astype(np.int64)
-    t = first[arc] + (np.arange(len(arc)) - offsets[arc])
-    arrive = t + a["lead"].to_numpy()[arc]
+    arc, t, arrive = m.ix.ship_arc, m.ix.ship_t, m.ix.ship_arrive
     # nothing leaves a site (or a supplier's product) that is down in the ship period, and
     # nothing arrives at a site that is down in the arrival period (capacity_changes)
     f_out = m.data.factor(a["origin"].to_numpy(), product=a["product"].to_numpy())
     f_in = m.data.factor(a["destination"].to_numpy())
     T = m.data.T
     down = (f_out[arc, np.minimum(t, T - 1)] <= 0) | (f_in[arc, np.minimum(arrive, T - 1)] <= 0)
-    b = m.lp.add_variables("ship", _keys(a, ["lane", "product"], arc, t),
+    b = m.lp.add_variables("ship", key_frame(a, ["lane", "product"], arc, t),
                            upper=np.where(down, 0.0, INF), integer=_integer(m))
-    m.ix["ship_arc"], m.ix["ship_t"] = arc, t
-    m.ix["ship_arrive"] = arrive
     m.cost("transport", b.pos(), a["cost_per_unit"].to_numpy()[arc])
     m.cost("purchase", b.pos(), a["purchase_cost"].to_numpy()[arc])
 
@@ -167,8 +146,8 @@ def add_shipments(m: PlanModel) -> None:
 def add_inventory(m: PlanModel) -> None:
     """inv[s,p,t] >= 0 at every stock point; cost: holding_cost[p] * inv (holding)."""
     d = m.data
-    item, t = _grid(len(d.nodes), d.T)
-    b = m.lp.add_variables("inv", _keys(d.nodes, ["site", "product"], item, t),
+    item, t = grid(len(d.nodes), d.T)
+    b = m.lp.add_variables("inv", key_frame(d.nodes, NODE, item, t),
                            integer=_integer(m))
     h = d.nodes["product"].map(d.products["holding_cost"]).to_numpy()
     m.cost("holding", b.pos(), h[item])
@@ -178,8 +157,8 @@ def add_customer_service(m: PlanModel) -> None:
     """back[c,p,t] >= 0 (unmet = backlog), lost[c,p,t] >= 0 (unmet = lost, and in the elastic
     variant); cost: backlog_penalty * back + lost_penalty * (lost + back[c,p,T-1])."""
     d = m.data
-    item, t = _grid(len(d.pairs), d.T)
-    keys = _keys(d.pairs, ["customer", "product"], item, t)
+    item, t = grid(len(d.pairs), d.T)
+    keys = key_frame(d.pairs, PAIR, item, t)
     prod = d.pairs["product"].to_numpy()[item]
     lost_pen = pd.Series(prod).map(d.products["lost_penalty"]).to_numpy()
     if m.options.unmet is Unmet.BACKLOG:
@@ -205,37 +184,31 @@ def add_inventory_balance(m: PlanModel) -> None:
     d, lp = m.data, m.lp
     T = d.T
     nodes = d.nodes
-    item, t = _grid(len(nodes), T)
+    item, t = grid(len(nodes), T)
     rhs = np.where(t == 0, nodes["on_hand"].to_numpy()[item], 0.0)
-    rows = lp.add_rows("balance", _keys(nodes, ["site", "product"], item, t), rhs, rhs)
+    rows = lp.add_rows("balance", key_frame(nodes, NODE, item, t), rhs, rhs)
     inv = m.var("inv")
     # inv[t] - inv[t-1]
     lp.add_terms(rows.pos(), inv.pos(), 1.0)
     later = t > 0
     lp.add_terms(rows.pos()[later], inv.pos()[later] - 1, -1.0)
     # shipments out of and into stock points
-    a = d.arcs
-    origin_node = _lookup(nodes, ["site", "product"], a["origin"], a["product"])
-    dest_node = _lookup(nodes, ["site", "product"], a["destination"], a["product"])
-    m.ix["origin_node"], m.ix["dest_node"] = origin_node, dest_node
-    ship, arc = m.var("ship"), m.ix["ship_arc"]
-    on = origin_node[arc] >= 0
-    lp.add_terms(rows.start + origin_node[arc][on] * T + m.ix["ship_t"][on], ship.pos()[on], 1.0)
-    on = dest_node[arc] >= 0
-    lp.add_terms(rows.start + dest_node[arc][on] * T + m.ix["ship_arrive"][on],
+    ix = m.ix
+    ship, arc = m.var("ship"), ix.ship_arc
+    on = ix.origin_node[arc] >= 0
+    lp.add_terms(rows.start + ix.origin_node[arc][on] * T + ix.ship_t[on], ship.pos()[on], 1.0)
+    on = ix.dest_node[arc] >= 0
+    lp.add_terms(rows.start + ix.dest_node[arc][on] * T + ix.ship_arrive[on],
                  ship.pos()[on], -1.0)
     # production in, components out
-    make, prow, mt = m.var("make"), m.ix["make_row"], m.ix["make_t"]
-    pr = d.production
-    made_node = _lookup(nodes, ["site", "product"], pr["plant"], pr["product"])
-    on = made_node[prow] >= 0
-    lp.add_terms(rows.start + made_node[prow][on] * T + mt[on], make.pos()[on], -1.0)
+    make, prow, mt = m.var("make"), ix.make_row, ix.make_t
+    on = ix.made_node[prow] >= 0
+    lp.add_terms(rows.start + ix.made_node[prow][on] * T + mt[on], make.pos()[on], -1.0)
     rc = d.recipes
     if len(rc):
-        comp_node = _lookup(nodes, ["site", "product"], rc["plant"], rc["component"])
         # every (recipe line, period): the component node's row, the parent's make variable
-        r_item, r_t = _grid(len(rc), T)
-        cn = comp_node[r_item]
+        r_item, r_t = grid(len(rc), T)
+        cn = ix.comp_node[r_item]
         ok = cn >= 0
         make_pos = make.start + rc["prow"].to_numpy()[r_item] * T + r_t
         lp.add_terms(rows.start + cn[ok] * T + r_t[ok], make_pos[ok],
@@ -255,27 +228,26 @@ def add_handling_lag(m: PlanModel) -> None:
     if d.lag != 1:
         raise ValueError(f"handling lag(={d.lag}) must be 0 or 1 periods")
     T, nodes = d.T, d.nodes
-    origin_node, arc, st = m.ix["origin_node"], m.ix["ship_arc"], m.ix["ship_t"]
+    origin_node, arc, st = m.ix.origin_node, m.ix.ship_arc, m.ix.ship_t
     out = origin_node[arc] >= 0
     rc = d.recipes
-    comp_node = (_lookup(nodes, ["site", "product"], rc["plant"], rc["component"]) if len(rc)
-                 else np.zeros(0, dtype=np.int64))
+    comp_node = m.ix.comp_node
     leaving = np.union1d(origin_node[arc][out], comp_node[comp_node >= 0]).astype(np.int64)
     if not len(leaving):
         return
     row_of = np.full(len(nodes), -1, dtype=np.int64)
     row_of[leaving] = np.arange(len(leaving))
-    k, t = _grid(len(leaving), T)
+    k, t = grid(len(leaving), T)
     node = leaving[k]
     rhs = np.where(t == 0, nodes["on_hand"].to_numpy()[node], 0.0)
-    rows = lp.add_rows("handling", _keys(nodes, ["site", "product"], node, t), -INF, rhs)
+    rows = lp.add_rows("handling", key_frame(nodes, NODE, node, t), -INF, rhs)
     inv = m.var("inv")
     later = t > 0
     lp.add_terms(rows.pos()[later], inv.start + node[later] * T + t[later] - 1, -1.0)
     lp.add_terms(rows.start + row_of[origin_node[arc][out]] * T + st[out],
                  m.var("ship").pos()[out], 1.0)
     if len(rc):
-        r_item, r_t = _grid(len(rc), T)
+        r_item, r_t = grid(len(rc), T)
         cn = comp_node[r_item]
         ok = cn >= 0
         make_pos = m.var("make").start + rc["prow"].to_numpy()[r_item] * T + r_t
@@ -291,11 +263,9 @@ def add_demand_balance(m: PlanModel) -> None:
     T = d.T
     q = d.demand["quantity"].to_numpy()
     rows = lp.add_rows("demand", d.demand[["customer", "product", "period"]], q, q)
-    a = d.arcs
-    pair = _lookup(d.pairs, ["customer", "product"], a["destination"], a["product"])
-    arc = m.ix["ship_arc"]
+    pair, arc = m.ix.arc_pair, m.ix.ship_arc
     on = pair[arc] >= 0
-    lp.add_terms(rows.start + pair[arc][on] * T + m.ix["ship_arrive"][on],
+    lp.add_terms(rows.start + pair[arc][on] * T + m.ix.ship_arrive[on],
                  m.var("ship").pos()[on], 1.0)
     if "backlog" in lp.variables:
         b = m.var("backlog")
@@ -314,12 +284,12 @@ def add_resource_capacity(m: PlanModel) -> None:
     res, pr = d.resources, d.production
     if res.empty:
         return
-    item, t = _grid(len(res), d.T)
+    item, t = grid(len(res), d.T)
     f = d.factor(res["plant"].to_numpy(), resource=res["resource"].to_numpy())
-    rows = lp.add_rows("resource", _keys(res, ["plant", "resource"], item, t), -INF,
+    rows = lp.add_rows("resource", key_frame(res, ["plant", "resource"], item, t), -INF,
                        res["hours_per_period"].to_numpy()[item] * f[item, t])
-    r_of = _lookup(res, ["plant", "resource"], pr["plant"], pr["resource"])
-    prow, mt = m.ix["make_row"], m.ix["make_t"]
+    r_of = lookup(res, ["plant", "resource"], pr["plant"], pr["resource"])
+    prow, mt = m.ix.make_row, m.ix.make_t
     on = r_of[prow] >= 0
     lp.add_terms(rows.start + r_of[prow][on] * d.T + mt[on], m.var("make").pos()[on],
                  pr["hours_per_unit"].to_numpy()[prow][on])
@@ -332,15 +302,15 @@ def add_supplier_capacity(m: PlanModel) -> None:
     sup = d.supply[d.supply["capacity"].notna()].reset_index(drop=True)
     if sup.empty:
         return
-    item, t = _grid(len(sup), d.T)
+    item, t = grid(len(sup), d.T)
     f = d.factor(sup["supplier"].to_numpy(), product=sup["product"].to_numpy())
-    rows = lp.add_rows("supplier", _keys(sup, ["supplier", "product"], item, t), -INF,
+    rows = lp.add_rows("supplier", key_frame(sup, ["supplier", "product"], item, t), -INF,
                        sup["capacity"].to_numpy()[item] * f[item, t])
     a = d.arcs
-    s_of = _lookup(sup, ["supplier", "product"], a["origin"], a["product"])
-    arc = m.ix["ship_arc"]
+    s_of = lookup(sup, ["supplier", "product"], a["origin"], a["product"])
+    arc = m.ix.ship_arc
     on = s_of[arc] >= 0
-    lp.add_terms(rows.start + s_of[arc][on] * d.T + m.ix["ship_t"][on],
+    lp.add_terms(rows.start + s_of[arc][on] * d.T + m.ix.ship_t[on],
                  m.var("ship").pos()[on], 1.0)
 
 
@@ -350,13 +320,13 @@ def add_lane_capacity(m: PlanModel) -> None:
     lanes = d.lanes[d.lanes["capacity"].notna()]
     if lanes.empty:
         return
-    item, t = _grid(len(lanes), d.T)
+    item, t = grid(len(lanes), d.T)
     keys = pd.DataFrame({"lane": lanes.index.to_numpy()[item], "period": t})
     rows = lp.add_rows("lane", keys, -INF, lanes["capacity"].to_numpy()[item])
     l_of = pd.Index(lanes.index).get_indexer(d.arcs["lane"])
-    arc = m.ix["ship_arc"]
+    arc = m.ix.ship_arc
     on = l_of[arc] >= 0
-    lp.add_terms(rows.start + l_of[arc][on] * d.T + m.ix["ship_t"][on],
+    lp.add_terms(rows.start + l_of[arc][on] * d.T + m.ix.ship_t[on],
                  m.var("ship").pos()[on], 1.0)
 
 
@@ -365,17 +335,17 @@ def add_dc_throughput(m: PlanModel) -> None:
     capacity (throughput = units shipped out per period; f from capacity_changes)."""
     d, lp = m.data, m.lp
     s = d.sites
-    dcs = s[(s["kind"] == "dc") & s["capacity"].notna()]
+    dcs = s[(s["kind"] == SiteKind.DC) & s["capacity"].notna()]
     if dcs.empty:
         return
-    item, t = _grid(len(dcs), d.T)
+    item, t = grid(len(dcs), d.T)
     keys = pd.DataFrame({"site": dcs.index.to_numpy()[item], "period": t})
     f = d.factor(dcs.index.to_numpy())
     rows = lp.add_rows("throughput", keys, -INF, dcs["capacity"].to_numpy()[item] * f[item, t])
     j_of = pd.Index(dcs.index).get_indexer(d.arcs["origin"])
-    arc = m.ix["ship_arc"]
+    arc = m.ix.ship_arc
     on = j_of[arc] >= 0
-    lp.add_terms(rows.start + j_of[arc][on] * d.T + m.ix["ship_t"][on],
+    lp.add_terms(rows.start + j_of[arc][on] * d.T + m.ix.ship_t[on],
                  m.var("ship").pos()[on], 1.0)
 
 
@@ -387,9 +357,9 @@ def add_storage_limits(m: PlanModel) -> None:
     which = np.flatnonzero(nodes["max_stock"].notna().to_numpy())
     if not len(which):
         return
-    k, t = _grid(len(which), d.T)
+    k, t = grid(len(which), d.T)
     node = which[k]
-    rows = lp.add_rows("storage", _keys(nodes, ["site", "product"], node, t), -INF,
+    rows = lp.add_rows("storage", key_frame(nodes, NODE, node, t), -INF,
                        nodes["max_stock"].to_numpy()[node])
     lp.add_terms(rows.pos(), m.var("inv").start + node * d.T + t, 1.0)
     if m.elastic:
@@ -406,9 +376,9 @@ def add_safety_stock(m: PlanModel) -> None:
     which = np.flatnonzero((nodes["safety_stock"] > 0).to_numpy())
     if not len(which):
         return
-    k, t = _grid(len(which), d.T)
+    k, t = grid(len(which), d.T)
     node = which[k]
-    keys = _keys(nodes, ["site", "product"], node, t)
+    keys = key_frame(nodes, NODE, node, t)
     ss = nodes["safety_stock"].to_numpy()[node]
     short = lp.add_variables("short", keys, 0.0, ss, integer=_integer(m))
     rows = lp.add_rows("safety", keys, ss, INF)
@@ -449,9 +419,9 @@ def add_setups(m: PlanModel) -> None:
     which = np.flatnonzero(((pr["setup_cost"] > 0) | (pr["min_lot"] > 0)).to_numpy())
     if not len(which):
         return
-    k, t = _grid(len(which), d.T)
+    k, t = grid(len(which), d.T)
     row = which[k]
-    keys = _keys(pr, ["plant", "product"], row, t)
+    keys = key_frame(pr, ["plant", "product"], row, t)
     setup = lp.add_variables("setup", keys, 0.0, 1.0, integer=True)
     make_pos = m.var("make").start + row * d.T + t
     up = lp.add_rows("setup_max", keys, -INF, 0.0)
@@ -480,11 +450,11 @@ def add_lane_fixed_costs(m: PlanModel) -> None:
     lanes = d.lanes[(d.lanes["fixed_cost"] > 0) | (d.lanes["min_shipment"] > 0)]
     if lanes.empty:
         return
-    item, t = _grid(len(lanes), d.T)
+    item, t = grid(len(lanes), d.T)
     keys = pd.DataFrame({"lane": lanes.index.to_numpy()[item], "period": t})
     use = lp.add_variables("use", keys, 0.0, 1.0, integer=True)
     l_of = pd.Index(lanes.index).get_indexer(d.arcs["lane"])
-    arc, st = m.ix["ship_arc"], m.ix["ship_t"]
+    arc, st = m.ix.ship_arc, m.ix.ship_t
     on = l_of[arc] >= 0
     ship_row = l_of[arc][on] * d.T + st[on]
     up = lp.add_rows("lane_use_max", keys, -INF, 0.0)
@@ -506,7 +476,7 @@ def add_lane_fixed_costs(m: PlanModel) -> None:
 def add_site_fixed_costs(m: PlanModel) -> None:
     """A constant: sum_s fixed_cost[s] * T over the sites in the plan (they are open)."""
     s = m.data.sites
-    total = float(s.loc[s["kind"] != "customer", "fixed_cost"].fillna(0).sum()) * m.data.T
+    total = float(s.loc[s["kind"] != SiteKind.CUSTOMER, "fixed_cost"].fillna(0).sum()) * m.data.T
     if not m.elastic:
         m.lp.add_constant("site_fixed", total)
 

@@ -1,11 +1,13 @@
-"""The typed result of planning: :class:`Plan`, its :class:`Status`, bottlenecks, diagnosis."""
+"""The typed results of solving: :class:`Status`, the :class:`Phase` s a solve reports through
+:class:`Progress`, :class:`SolveInfo` (what a solve established, shared by every result), and
+:class:`Plan` with its bottlenecks and diagnosis."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass, field, fields
+from enum import Enum, StrEnum
 from pathlib import Path
 
 import pandas as pd
@@ -32,16 +34,83 @@ class Status(str, Enum):
         return self in (Status.OPTIMAL, Status.FEASIBLE)
 
 
+class Phase(StrEnum):
+    """Where a solve is, in the order a :class:`Progress` reports them. A StrEnum: it prints,
+    compares and serialises as its text (``Phase.SOLVE == "solve"``)."""
+
+    #: the network and demand read into the model's sets
+    PREPARE = "prepare"
+    #: the model built as arrays
+    BUILD = "build"
+    #: the backend solving (repeated with each new incumbent or bound)
+    SOLVE = "solve"
+    #: a MILP plan's marginal values: the LP with its integer decisions fixed
+    DUALS = "duals"
+    #: the solution read back into tables
+    READ = "read"
+    #: an infeasible model re-solved elastically to say why
+    DIAGNOSE = "diagnose"
+    DONE = "done"
+
+
 @dataclass(frozen=True)
 class Progress:
-    """A report while planning: ``phase`` (prepare, build, solve, duals, read, diagnose, done),
-    seconds since the start, and the solver's incumbent and bound when it gives them."""
+    """A report while solving: its :class:`Phase` (given as the enum or its text), seconds
+    since the start, and the solver's incumbent and bound when it gives them."""
 
-    phase: str
+    phase: Phase
     elapsed: float
     incumbent: float | None = None
     bound: float | None = None
     message: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.phase, Phase):
+            object.__setattr__(self, "phase", Phase(self.phase))
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    """What a solve established, the same for every result (:class:`Plan`,
+    :class:`~solver.design_result.Design`), which carry these as their own fields:
+    ``plan.status``, ``design.gap``; ``result.info`` gives them on their own. (Inherited
+    fields, defined once here, rather than a nested one: a result stays one flat record, so
+    ``dataclasses.replace(plan, status=...)`` and the attribute names keep working.)
+
+    ``objective`` is None without a solution; ``bound`` the solver's proven bound (an LP's
+    optimum is its own); ``gap`` = |objective - bound| / |objective|. Seconds: building the
+    model, solving it (of which ``handoff_seconds`` handing it to the solver library), and
+    a MILP plan's marginal values after it (``duals_seconds``). ``size``: variables,
+    constraints, nonzeros and integers of the model solved; ``detail`` the backend's words."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    backend: str
+    build_seconds: float
+    solve_seconds: float
+    handoff_seconds: float = 0.0
+    duals_seconds: float = 0.0
+    size: dict[str, int] = field(default_factory=dict)
+    is_mip: bool = False
+    detail: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status.has_solution
+
+    @property
+    def info(self) -> SolveInfo:
+        """These facts on their own, without the result they belong to."""
+        if type(self) is SolveInfo:
+            return self
+        return SolveInfo(**self.info_fields())
+
+    def info_fields(self) -> dict:
+        """The facts as keyword arguments, to make a result that carries them
+        (``Plan(**info.info_fields(), network=...)``)."""
+        return {f.name: getattr(self, f.name) for f in fields(SolveInfo)}
 
 
 UNITS = {"resource": "hour", "supplier": "unit", "lane": "unit", "throughput": "unit",
@@ -147,9 +216,10 @@ class Diagnosis:
 TABLES = ("production", "purchases", "shipments", "inventory", "backlog", "capacity")
 
 
-@dataclass(frozen=True, repr=False)
-class Plan:
-    """A production-distribution plan.
+@dataclass(frozen=True, repr=False, kw_only=True)
+class Plan(SolveInfo):
+    """A production-distribution plan, with the facts of its solve (:class:`SolveInfo`:
+    ``status``, ``objective``, ``bound``, ``gap``, seconds, ``size``, ...).
 
     Tables are keyed by the network's IDs, one row per (key, ``period``) with ``date`` the
     start of the period: ``production`` (plant, product), ``purchases`` (supplier, product,
@@ -167,16 +237,9 @@ class Plan:
     integer decisions are fixed at the plan's values, i.e. what one more unit is worth with the
     same setups and lanes in use (capacity that would pay only with another setup is worth 0).
     They are NaN when ``options.duals`` is off, the backend gives no duals, or every variable
-    is integer; ``duals_seconds`` is the time that LP took.
+    is integer; ``duals_seconds`` is the time that LP took (after and not in ``solve_seconds``).
     """
 
-    status: Status
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    backend: str
-    build_seconds: float
-    solve_seconds: float
     network: str
     currency: str
     calendar: Calendar
@@ -187,20 +250,8 @@ class Plan:
     inventory: pd.DataFrame
     backlog: pd.DataFrame
     capacity: pd.DataFrame
-    #: part of ``solve_seconds`` spent handing the model to the solver library
-    handoff_seconds: float = 0.0
-    #: seconds for a MILP plan's marginal values (the LP with its integer decisions fixed),
-    #: after and not in ``solve_seconds``
-    duals_seconds: float = 0.0
-    size: dict[str, int] = field(default_factory=dict)
-    is_mip: bool = False
-    detail: str = ""
     diagnosis: Diagnosis | None = None
     options: object = None
-
-    @property
-    def has_solution(self) -> bool:
-        return self.status.has_solution
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -1,13 +1,17 @@
-"""A solver's solution vector read back into tables keyed by the network's IDs."""
+"""A solver's solution vector read back into tables keyed by the network's IDs, and the
+:class:`~solver.result.Plan` made of them (:func:`make_plan`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from chainlab.models import SiteKind
 from chainlab.solver.backends.base import RawResult
 from chainlab.solver.lp import LPArrays
 from chainlab.solver.model import PlanModel
+from chainlab.solver.options import SolveOptions
+from chainlab.solver.result import Diagnosis, Plan, SolveInfo, Status
 
 #: values smaller than this (in units) are read as zero
 TOL = 1e-9
@@ -48,7 +52,7 @@ def tables(m: PlanModel, lp: LPArrays, raw: RawResult) -> dict[str, pd.DataFrame
     # production
     mk = m.lp.variables["make"]
     pr = d.production
-    prow = m.ix["make_row"]
+    prow = m.ix.make_row
     prod = mk.keys.copy()
     prod["quantity"] = val("make")
     prod["resource"] = pr["resource"].to_numpy()[prow]
@@ -67,7 +71,7 @@ def tables(m: PlanModel, lp: LPArrays, raw: RawResult) -> dict[str, pd.DataFrame
     # shipments and purchases
     sh = m.lp.variables["ship"]
     a = d.arcs
-    arc, t_ship, arrive = m.ix["ship_arc"], m.ix["ship_t"], m.ix["ship_arrive"]
+    arc, t_ship, arrive = m.ix.ship_arc, m.ix.ship_t, m.ix.ship_arrive
     q = val("ship")
     ship = sh.keys.copy()
     ship["origin"] = a["origin"].to_numpy()[arc]
@@ -76,7 +80,7 @@ def tables(m: PlanModel, lp: LPArrays, raw: RawResult) -> dict[str, pd.DataFrame
     ship["quantity"] = q
     ship["cost"] = q * a["cost_per_unit"].to_numpy()[arc]
     nz = q > TOL
-    from_supplier = ship["origin"].map(d.sites["kind"]).eq("supplier").to_numpy()
+    from_supplier = ship["origin"].map(d.sites["kind"]).eq(SiteKind.SUPPLIER).to_numpy()
     pk = nz & from_supplier
     purchases = pd.DataFrame({
         "supplier": ship["origin"].to_numpy()[pk], "product": ship["product"].to_numpy()[pk],
@@ -103,7 +107,7 @@ def tables(m: PlanModel, lp: LPArrays, raw: RawResult) -> dict[str, pd.DataFrame
     # customer service: demand, deliveries, backlog, lost (FIFO for on-time)
     dem = d.demand[["customer", "product", "period", "quantity"]].rename(
         columns={"quantity": "demand"}).copy()
-    pair = _pair_of_arc(d)
+    pair = m.ix.arc_pair
     on = pair[arc] >= 0
     delivered = np.bincount(pair[arc][on] * d.T + arrive[on], weights=q[on],
                             minlength=len(dem)) if len(dem) else np.zeros(0)
@@ -126,13 +130,6 @@ def tables(m: PlanModel, lp: LPArrays, raw: RawResult) -> dict[str, pd.DataFrame
     cap = with_date(cap) if len(cap) else cap.assign(date=pd.Series(dtype=str))
     return {"production": prod, "purchases": purchases, "shipments": ship, "inventory": inv,
             "backlog": dem, "capacity": cap}
-
-
-def _pair_of_arc(d) -> np.ndarray:
-    if not len(d.pairs):
-        return np.full(len(d.arcs), -1)
-    idx = pd.MultiIndex.from_frame(d.pairs[["customer", "product"]])
-    return idx.get_indexer(pd.MultiIndex.from_arrays([d.arcs["destination"], d.arcs["product"]]))
 
 
 def _capacity(m: PlanModel, lp: LPArrays, act, duals, name: str) -> pd.DataFrame:
@@ -159,3 +156,22 @@ def _capacity(m: PlanModel, lp: LPArrays, act, duals, name: str) -> pd.DataFrame
         out["shadow_price"] = np.where(np.abs(out["shadow_price"]) < 1e-9, 0.0,
                                        out["shadow_price"])
     return out
+
+
+def make_plan(model: PlanModel, lp: LPArrays, raw: RawResult, info: SolveInfo,
+              options: SolveOptions, diagnosis: Diagnosis | None = None) -> Plan:
+    """The :class:`Plan` of ``model`` from what the backend returned for its arrays ``lp``
+    (``info``: what the solve established; without a solution, empty tables)."""
+    net = model.data.net
+    if raw.x is not None and raw.status.has_solution:
+        t = tables(model, lp, raw)
+        costs = model.lp.costs_by_category(clean(raw.x, lp))
+    else:
+        zero = RawResult(Status.OPTIMAL, x=np.zeros(lp.n_vars), duals=None)
+        t = {k: v.iloc[0:0] for k, v in tables(model, lp, zero).items()}
+        costs = {}
+    return Plan(**info.info_fields(), network=net.name, currency=net.currency,
+                calendar=net.calendar, costs=costs, diagnosis=diagnosis, options=options, **t)
+
+
+__all__ = ["CAPACITY_ROWS", "TOL", "clean", "make_plan", "tables"]

@@ -42,7 +42,7 @@ from pathlib import Path
 from chainlab.models.errors import BackendUnavailable, SolverError
 from chainlab.solver.lp import LPArrays
 from chainlab.solver.options import SolveOptions
-from chainlab.solver.result import Status
+from chainlab.solver.result import Phase, Status
 
 _HEADER = struct.Struct("<Q")
 _ROOT = str(Path(__file__).resolve().parent.parent)
@@ -212,7 +212,7 @@ def run(backend: str, lp: LPArrays, options: SolveOptions, progress=None,
                             seconds=now - (solving_since or start))
                 continue
             if kind == "progress":
-                if payload.phase == "solve" and solving_since is None:
+                if payload.phase is Phase.SOLVE and solving_since is None:
                     solving_since = time.perf_counter()
                 if progress is not None:
                     progress(payload)

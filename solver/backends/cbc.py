@@ -28,7 +28,7 @@ from chainlab.models.errors import SolverError
 from chainlab.solver.backends.base import Backend, Capability, RawResult, Stopper, stdout_to_stderr
 from chainlab.solver.lp import LPArrays
 from chainlab.solver.options import SolveOptions
-from chainlab.solver.result import Progress, Status
+from chainlab.solver.result import Phase, Progress, Status
 
 C = Capability
 
@@ -78,7 +78,7 @@ class CbcBackend(Backend):
             cmd += ["branch" if lp.is_mip else "initialSolve", "printingOptions", "all",
                     "solution", str(sol)]
             if progress is not None:
-                progress(Progress("solve", handoff))
+                progress(Progress(Phase.SOLVE, handoff))
             log = Path(tmp) / "cbc.log"
             with open(log, "wb") as out:  # never to stdout; to stderr afterwards if verbose
                 proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)

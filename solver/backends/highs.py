@@ -24,7 +24,7 @@ from chainlab.solver.backends.base import (
 )
 from chainlab.solver.lp import LPArrays
 from chainlab.solver.options import Method, SolveOptions
-from chainlab.solver.result import Progress, Status
+from chainlab.solver.result import Phase, Progress, Status
 
 C = Capability
 
@@ -59,7 +59,7 @@ class HighsBackend(Backend):
                 stopper.on_stop(h.cancelSolve)
             handoff = time.perf_counter() - start
             if progress is not None:
-                progress(Progress("solve", handoff))
+                progress(Progress(Phase.SOLVE, handoff))
             with stdout_to_stderr():
                 h.run()
             return replace(_result(h, lp, highspy, time.perf_counter() - start), handoff=handoff)
@@ -130,7 +130,7 @@ def _callbacks(h, lp: LPArrays, progress, start: float) -> None:
 
     def report(e):
         out = e.data_out
-        progress(Progress("solve", time.perf_counter() - start,
+        progress(Progress(Phase.SOLVE, time.perf_counter() - start,
                           finite_or_none(out.mip_primal_bound), finite_or_none(out.mip_dual_bound)))
 
     h.cbMipImprovingSolution += report

@@ -29,7 +29,7 @@ from chainlab.solver.backends.base import (
 )
 from chainlab.solver.lp import LPArrays
 from chainlab.solver.options import Method, SolveOptions
-from chainlab.solver.result import Progress, Status
+from chainlab.solver.result import Phase, Progress, Status
 
 C = Capability
 
@@ -62,7 +62,7 @@ class _MathOpt(Backend):
             stopper.on_stop(interrupter.interrupt)
         handoff = time.perf_counter() - start
         if progress is not None:
-            progress(Progress("solve", handoff))
+            progress(Progress(Phase.SOLVE, handoff))
         try:
             with stdout_to_stderr():
                 raw = core.solve(

@@ -29,7 +29,7 @@ from chainlab.models.errors import SolverError
 from chainlab.solver.backends.base import Backend, Capability, RawResult, Stopper
 from chainlab.solver.lp import LPArrays
 from chainlab.solver.options import SolveOptions
-from chainlab.solver.result import Progress, Status
+from chainlab.solver.result import Phase, Progress, Status
 from chainlab.solver.worker import WORKER_ENV
 
 C = Capability
@@ -62,7 +62,7 @@ class _Pulp(Backend):
                              seconds=time.perf_counter() - start)
         handoff = time.perf_counter() - start
         if progress is not None:
-            progress(Progress("solve", handoff, message=f"{self.name}: model built"))
+            progress(Progress(Phase.SOLVE, handoff, message=f"{self.name}: model built"))
         try:
             prob.solve(self.make_solver(pulp, options, lp))
         except pulp.PulpSolverError as e:
