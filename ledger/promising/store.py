@@ -299,10 +299,11 @@ def list_promises(conn: Connection, now: dt.datetime, *, customer: str | None = 
         q = q.where(PROMISES.c.customer == customer)
     if after is not None:
         q = q.where(PROMISES.c.id > after)
+    quoted = PROMISES.c.status == PromiseStatus.QUOTED.value
     if status is PromiseStatus.EXPIRED:
-        q = q.where(PROMISES.c.status == "quoted", PROMISES.c.expires_at <= now)
+        q = q.where(quoted, PROMISES.c.expires_at <= now)
     elif status is PromiseStatus.QUOTED:
-        q = q.where(PROMISES.c.status == "quoted", PROMISES.c.expires_at > now)
+        q = q.where(quoted, PROMISES.c.expires_at > now)
     elif status is not None:
         q = q.where(PROMISES.c.status == status.value)
     return [_record(r, now) for r in conn.execute(q).mappings()]
@@ -317,9 +318,10 @@ def commitments(conn: Connection, now: dt.datetime, *, source: str | None = None
     with ``include_quotes``) by ship date: what the ERP is to ship. Returns the page and the
     id to pass as ``after`` for the next one (None on the last page)."""
     L, P = LINES.c, PROMISES.c
-    active = P.status.in_(["confirmed", "partial"])
+    active = P.status.in_([PromiseStatus.CONFIRMED.value, PromiseStatus.PARTIAL.value])
     if include_quotes:
-        active = sa.or_(active, sa.and_(P.status == "quoted", P.expires_at > now))
+        active = sa.or_(active, sa.and_(P.status == PromiseStatus.QUOTED.value,
+                                        P.expires_at > now))
     q = (sa.select(L.id, L.promise_id, L.line, P.customer, L.product, L.quantity, L.source,
                    L.ship_date, L.delivery_date, L.kind, L.route, P.status, P.reference)
          .join(PROMISES, PROMISES.c.id == L.promise_id).where(active)
