@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 from chainlab.ledger.atp import AtpTable, Event
-from chainlab.ledger.ctp import Lane, Statics
+from chainlab.ledger.ctp import Bucket, Lane, Routing, Statics
 from chainlab.ledger.promising import (
                                   Alternative,
                                   Book,
@@ -137,3 +137,23 @@ def test_an_existing_promise_consumes_supply():
     from order 7."""
     (ln,) = ask(book(Event(day(7), D(-18), "promised")), ("FG", 10, 6)).lines
     assert ln.promised == (Part(D(10), day(11), day(10), "EAST", ATP, "EAST>C1"),)
+
+
+def test_ctp_makes_what_no_stock_covers():
+    """FG3 has no stock anywhere; PLANT makes it on LINE at 1 h a unit, 30 h spare in the week
+    of 01-04 (40 available, 10 used), and ships it to C1 in 2 days. 12 FG3 on 01-14 are made in
+    that week (ready at its end, 01-11) and leave PLANT on 01-12; the later week ends too
+    late."""
+    b = book()
+    st = b.statics
+    st.kinds["PLANT"] = "plant"
+    st.lanes_to["C1"].append(Lane("PLANT", "C1", "FG3", "", 2, D("2.00")))
+    st.routings["FG3"] = [Routing("PLANT", "FG3", "LINE", D(1), 0, D(5))]
+    st.buckets[("PLANT", "LINE")] = [Bucket(day(4), day(11), D(40), D(10)),
+                                     Bucket(day(11), day(18), D(40), D(0))]
+    (ln,) = ask(b, ("FG3", 12, 14)).lines
+    assert ln.promised == (Part(D(12), day(14), day(12), "PLANT", SupplyKind.CTP,
+                                "PLANT>C1"),)
+    assert ln.reason == ("CTP: LINE at PLANT has 30 free hours in the week of 2027-01-04; "
+                         "makes 12 (12 h), ready 2027-01-11, then 2 days PLANT>C1")
+    assert b.holds == [Hold("hours", "PLANT", "LINE", None, day(4), D(12))]
