@@ -206,7 +206,7 @@ def _atp(led, net, say, out, as_json) -> dict:
     """A few ATP checks (the largest customer x product demands of the first weeks) and one
     promise; skipped when the ledger has no ATP."""
     try:
-        from chainlab.ledger.promises import LineRequest, PromiseConflict, PromiseRequest
+        from chainlab.ledger.promising import LineRequest, PromiseConflict, PromiseRequest
     except ImportError:
         say("[yellow]skipped:[/] this ledger has no available-to-promise yet")
         return {"skipped": "the ledger has no ATP"}

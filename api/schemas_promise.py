@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from chainlab.api.problems import Problem
 from chainlab.api.schemas import Id, Number, Strict
-from chainlab.ledger.promises import MAX_LINES, MAX_QUOTE_MINUTES, Fill, PromiseStatus, SupplyKind
+from chainlab.ledger.promising import MAX_LINES, MAX_QUOTE_MINUTES, Fill, PromiseStatus, SupplyKind
 
 Quantity = Field(gt=0, allow_inf_nan=False, max_digits=19, decimal_places=6,
                  description="in the product's unit, > 0, at most 6 decimals")

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chainlab.ledger import Ledger, testing
-from chainlab.ledger.promises import LineRequest, PromiseRequest
+from chainlab.ledger.promising import LineRequest, PromiseRequest
 from chainlab.models import Network
 
 RESULTS = Path(__file__).parent / "results"

@@ -14,6 +14,9 @@ plan versions, planned orders, stock moves, double-entry postings, promises; ATP
 - Actuals (:mod:`ledger.moves`): stock moves in an append-only journal, each with a balanced
   double-entry entry at standard cost; on-hand is the sum of moves; corrections are reversals;
   the database refuses UPDATE and DELETE on the journals.
+- Order promising (:mod:`ledger.promising`): ATP (:mod:`ledger.atp`) and CTP
+  (:mod:`ledger.ctp`) answers with dates, sources and reasons, worked out in memory; promises
+  that hold stock, hours and tier quotas.
 - Service (:mod:`ledger.keys`, :mod:`ledger.idempotency`): API keys stored hashed with roles,
   idempotent writes.
 

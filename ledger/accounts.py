@@ -31,6 +31,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from chainlab.ledger.types import AccountKind, MoveType
+from chainlab.models.schema import SiteKind
 
 GRNI = "GRNI"
 COGS = "COGS"
@@ -52,7 +53,7 @@ FIXED_ACCOUNTS = {
 }
 
 #: site kinds that hold stock (and so have an inventory account)
-STOCKING_KINDS = ("plant", "dc")
+STOCKING_KINDS = (SiteKind.PLANT, SiteKind.DC)
 
 #: the account on the other side of a move's inventory line
 COUNTER_ACCOUNT = {

@@ -41,13 +41,23 @@ from operator import sub
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from chainlab.ledger.accounts import STOCKING_KINDS
 from chainlab.ledger.ctp import Statics
-from chainlab.ledger.tables import OrderEvent, PlannedOrder, PromiseReservation, StockMove
+from chainlab.ledger.errors import NotFoundError
+from chainlab.ledger.tables import (
+                           AllocationQuota,
+                           Item,
+                           OrderEvent,
+                           PlannedOrder,
+                           PromiseReservation,
+                           StockMove,
+)
 from chainlab.ledger.types import Fixed, quantize
 
 MOVES = StockMove.__table__
 ORDERS = PlannedOrder.__table__
 RESERVATIONS = PromiseReservation.__table__
+ITEMS = Item.__table__
 ZERO = Decimal(0)
 
 
@@ -207,8 +217,6 @@ def _statements():
     """The statements :func:`load_tables` runs, built once (a check runs them in well under a
     millisecond each): sums of moves and holds (and the quotas of the products, for the first
     tables a request reads), and the plan's orders."""
-    from chainlab.ledger.tables import AllocationQuota
-
     M, R, O = MOVES.c, RESERVATIONS.c, ORDERS.c
     Q = AllocationQuota.__table__.c
     products = sa.bindparam("products", expanding=True)
@@ -301,6 +309,21 @@ def load_tables(conn: Connection, plan_id: int | None, wanted: set[tuple[str, st
         _order_events(conn, plan_id, wanted, events, statics, progress, products, sites,
                       orders_marker)
     return {k: AtpTable(k[0], k[1], today, ev) for k, ev in events.items()}
+
+
+def product_tables(conn: Connection, plan_id: int | None, statics: Statics, product: str, *,
+                   site: str | None, today: dt.date, now: dt.datetime) -> dict[str, AtpTable]:
+    """The :class:`AtpTable` of ``product`` at every plant and DC of ``statics`` (or at
+    ``site``), by site, for plan version ``plan_id``. Raises :class:`NotFoundError` when the
+    product or site is not in the ledger."""
+    if conn.execute(sa.select(ITEMS.c.id).where(ITEMS.c.id == product)).scalar() is None:
+        raise NotFoundError(f"product {product!r} is not an item of the ledger")
+    if site is not None and statics.kinds.get(site) not in STOCKING_KINDS:
+        raise NotFoundError(f"{site!r} is not a plant or DC of the ledger")
+    sites = [site] if site is not None else sorted(
+        s for s, k in statics.kinds.items() if k in STOCKING_KINDS)
+    tables = load_tables(conn, plan_id, {(s, product) for s in sites}, statics, today, now)
+    return {s: tables[(s, product)] for s in sites}
 
 
 def _order_events(conn, plan_id, wanted, events, statics, progress, products, sites,

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from chainlab.ledger import db
 from chainlab.ledger.tables import Item, LedgerState, Location, PlannedOrder
+from chainlab.models.schema import SiteKind
 
 ITEMS = Item.__table__
 LOCATIONS = Location.__table__
@@ -34,7 +35,7 @@ def catalog(engine: Engine) -> Catalog:
     with db.reading(engine) as conn:
         customers = [{"id": r.id, "name": r.name} for r in conn.execute(
             sa.select(LOCATIONS.c.id, LOCATIONS.c.name)
-            .where(LOCATIONS.c.kind == "customer", LOCATIONS.c.active)
+            .where(LOCATIONS.c.kind == SiteKind.CUSTOMER, LOCATIONS.c.active)
             .order_by(LOCATIONS.c.id))]
         products = [{"id": r.id, "name": r.name, "unit": r.unit} for r in conn.execute(
             sa.select(ITEMS.c.id, ITEMS.c.name, ITEMS.c.unit)

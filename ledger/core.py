@@ -14,31 +14,32 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from chainlab.ledger import (
-                    atp,
-                    ctp,
-                    db,
-                    idempotency,
-                    keys,
-                    masterdata,
-                    moves,
-                    orders,
-                    planned,
-                    publish,
-                    report,
+    atp,
+    ctp,
+    db,
+    idempotency,
+    keys,
+    masterdata,
+    moves,
+    orders,
+    planned,
+    publish,
+    report,
 )
-from chainlab.ledger import promises as promising
 from chainlab.ledger.idempotency import Idempotency
 from chainlab.ledger.keys import KeyInfo
 from chainlab.ledger.masterdata import SyncResult
 from chainlab.ledger.moves import Balance, Move, MoveIn, TrialBalance
 from chainlab.ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
-from chainlab.ledger.promises import (
-                             Answer,
-                             Commitment,
-                             PromiseRecord,
-                             PromiseRequest,
-                             PromiseStatus,
-                             Quota,
+from chainlab.ledger.promising import promiser, store
+from chainlab.ledger.promising import quotas as allocation
+from chainlab.ledger.promising.quotas import Quota
+from chainlab.ledger.promising.types import (
+    Answer,
+    Commitment,
+    PromiseRecord,
+    PromiseRequest,
+    PromiseStatus,
 )
 from chainlab.ledger.publish import PublishResult
 from chainlab.ledger.types import MoveType, OrderStatus, Role
@@ -166,7 +167,7 @@ class Ledger:
         answer, _ = _run(self.engine, idempotency, work)
         if network is not None or sites is not None or products is not None:
             self._master = moves.MasterData()  # read costs and kinds again
-        return PublishResult(**answer)
+        return PublishResult.from_dict(answer)
 
     def plans(self, *, limit: int = 100, before: int | None = None) -> list[PlanInfo]:
         with db.reading(self.engine) as conn:
@@ -211,7 +212,7 @@ class Ledger:
         """Move order ``number`` of the current plan forward to ``status``."""
         answer, _ = _run(self.engine, idempotency, lambda conn: orders.set_order_status(
             conn, number, OrderStatus(status), actor=actor).as_dict())
-        return _order(answer)
+        return Order.from_dict(answer)
 
     # ------------------------------------------------------------ stock moves
 
@@ -226,7 +227,7 @@ class Ledger:
         if done is None:  # SQLite, invalid moves, or master data that changed
             done = _run(self.engine, idempotency, lambda conn: [
                 m.as_dict() for m in moves.post_moves(conn, items, actor=actor)])
-        return [_move(d) for d in done[0]]
+        return [Move.from_dict(d) for d in done[0]]
 
     def post_move(self, type: MoveType | str, site: str, product: str, quantity,
                   date: dt.date | None = None, *, reference: str = "",
@@ -241,7 +242,7 @@ class Ledger:
         """Correct a move by posting its reversal."""
         answer, _ = _run(self.engine, idempotency, lambda conn: moves.reverse_move(
             conn, move_id, date=date, reference=reference, actor=actor).as_dict())
-        return _move(answer)
+        return Move.from_dict(answer)
 
     def move(self, move_id: int) -> Move:
         with db.reading(self.engine) as conn:
@@ -281,9 +282,8 @@ class Ledger:
         quotes still hold."""
         today, now = today or dt.date.today(), now or _utcnow()
         with db.reading(self.engine) as conn:
-            book = promising.prepare(conn, self._statics_for, request, today, now,
-                                     write=False)
-            return promising.answer(book, request)
+            book = store.prepare(conn, self._statics_for, request, today, now, write=False)
+            return promiser.answer(book, request)
 
     def promise(self, request: PromiseRequest, *, actor: str = "",
                 idempotency: Idempotency | None = None, today: dt.date | None = None,
@@ -291,29 +291,29 @@ class Ledger:
         """Promise ``request`` in one transaction that locks what it reads: confirmed when
         every line can come in full on its date, partial (with ``allow_partial``) when less
         or later, quoted with ``quote_minutes``. Raises
-        :class:`ledger.promises.PromiseConflict` (its ``answer`` says what can be promised)
+        :class:`ledger.promising.PromiseConflict` (its ``answer`` says what can be promised)
         when it cannot be promised as asked. A retry with the same ``idempotency`` key
         returns the first promise and promises nothing more."""
         today, now = today or dt.date.today(), now or _utcnow()
 
         def work(conn):
-            book = promising.prepare(conn, self._statics_for, request, today, now, write=True)
-            ans = promising.answer(book, request)
-            return promising.record(conn, request, ans, book, actor=actor, now=now).as_dict()
+            book = store.prepare(conn, self._statics_for, request, today, now, write=True)
+            ans = promiser.answer(book, request)
+            return store.record(conn, request, ans, book, actor=actor, now=now).as_dict()
 
         answer, _ = _run(self.engine, idempotency, work)
         return PromiseRecord.from_dict(answer)
 
     def get_promise(self, promise_id: int, *, now: dt.datetime | None = None) -> PromiseRecord:
         with db.reading(self.engine) as conn:
-            return promising.get(conn, promise_id, now or _utcnow())
+            return store.get(conn, promise_id, now or _utcnow())
 
     def promises(self, *, customer: str | None = None,
                  status: PromiseStatus | str | None = None, after: int | None = None,
                  limit: int = 100, now: dt.datetime | None = None) -> list[PromiseRecord]:
         """Promises in id order, filtered (``after`` an id for the next page)."""
         with db.reading(self.engine) as conn:
-            return promising.list_promises(
+            return store.list_promises(
                 conn, now or _utcnow(), customer=customer,
                 status=PromiseStatus(status) if status is not None else None, after=after,
                 limit=limit)
@@ -322,7 +322,7 @@ class Ledger:
                        now: dt.datetime | None = None) -> PromiseRecord:
         """Cancel a promise: what it held is available again."""
         now = now or _utcnow()
-        answer, _ = _run(self.engine, idempotency, lambda conn: promising.cancel(
+        answer, _ = _run(self.engine, idempotency, lambda conn: store.cancel(
             conn, promise_id, now).as_dict())
         return PromiseRecord.from_dict(answer)
 
@@ -330,7 +330,7 @@ class Ledger:
                         now: dt.datetime | None = None) -> PromiseRecord:
         """Confirm a quote before it expires (409 after)."""
         now = now or _utcnow()
-        answer, _ = _run(self.engine, idempotency, lambda conn: promising.confirm(
+        answer, _ = _run(self.engine, idempotency, lambda conn: store.confirm(
             conn, promise_id, now).as_dict())
         return PromiseRecord.from_dict(answer)
 
@@ -342,7 +342,7 @@ class Ledger:
         """Sales-order lines of active promises (what the ERP ships) and the ``after`` of the
         next page (None on the last)."""
         with db.reading(self.engine) as conn:
-            return promising.commitments(conn, now or _utcnow(), source=source,
+            return store.commitments(conn, now or _utcnow(), source=source,
                                          product=product, customer=customer,
                                          ship_from=ship_from, ship_to=ship_to,
                                          include_quotes=include_quotes, after=after,
@@ -354,32 +354,23 @@ class Ledger:
         today, now = today or dt.date.today(), now or _utcnow()
         with db.reading(self.engine) as conn:
             plan_id = orders.current_plan_id(conn)
-            st = self._statics_for(conn, plan_id)
-            if conn.execute(sa.select(moves.ITEMS.c.id)
-                            .where(moves.ITEMS.c.id == product)).scalar() is None:
-                raise NotFoundError(f"product {product!r} is not an item of the ledger")
-            sites = [site] if site is not None else sorted(
-                s for s, k in st.kinds.items() if k in ("plant", "dc"))
-            if site is not None and st.kinds.get(site) not in ("plant", "dc"):
-                raise NotFoundError(f"{site!r} is not a plant or DC of the ledger")
-            tables = atp.load_tables(conn, plan_id, {(s, product) for s in sites}, st, today,
-                                     now)
-            return {s: tables[(s, product)] for s in sites}
+            return atp.product_tables(conn, plan_id, self._statics_for(conn, plan_id), product,
+                                      site=site, today=today, now=now)
 
     def set_customer_tier(self, customer: str, tier: int | None) -> int | None:
         """Put a customer in an allocation tier (1 the highest; None: no tier)."""
         with db.writing(self.engine) as conn:
-            return promising.set_tier(conn, customer, tier)
+            return allocation.set_tier(conn, customer, tier)
 
     def customer_tiers(self) -> dict[str, int]:
         with db.reading(self.engine) as conn:
-            return promising.tiers(conn)
+            return allocation.tiers(conn)
 
     def set_quotas(self, quotas: Sequence[Quota], *, replace: bool = False) -> list[Quota]:
         """Add or change allocation quotas; ``replace`` drops the other quotas of the products
         named. Returns the quotas of those products."""
         with db.writing(self.engine) as conn:
-            promising.set_quotas(conn, list(quotas), replace_products=replace)
+            allocation.set_quotas(conn, list(quotas), replace_products=replace)
         names = {q.product for q in quotas}
         return [q for q in self.quotas() if q.product in names]
 
@@ -387,7 +378,7 @@ class Ledger:
                ) -> list[Quota]:
         """Allocation quotas and how much of each active promises use."""
         with db.reading(self.engine) as conn:
-            return promising.list_quotas(conn, now or _utcnow(), product)
+            return allocation.list_quotas(conn, now or _utcnow(), product)
 
     # ------------------------------------------------------------ API keys
 
@@ -415,31 +406,3 @@ def _utcnow() -> dt.datetime:
 
 def _run(engine, idem, work):
     return idempotency.run(engine, idem, work)
-
-
-def _dec(x) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(str(x))
-
-
-def _date(x) -> dt.date:
-    return x if isinstance(x, dt.date) else dt.date.fromisoformat(x)
-
-
-def _move(d: dict) -> Move:
-    """A :class:`Move` from :meth:`Move.as_dict` (possibly through JSON)."""
-    created = d["created_at"]
-    if isinstance(created, str):
-        created = dt.datetime.fromisoformat(created)
-    return Move(id=int(d["id"]), type=MoveType(d["type"]), site=d["site"], product=d["product"],
-                quantity=_dec(d["quantity"]), delta=_dec(d["delta"]), date=_date(d["date"]),
-                reference=d["reference"], order_number=d["order_number"],
-                unit_cost=_dec(d["unit_cost"]), value=_dec(d["value"]),
-                entry_id=int(d["entry_id"]), reverses=d["reverses"], created_at=created)
-
-
-def _order(d: dict) -> Order:
-    return Order(number=int(d["number"]), plan_version_id=int(d["plan_version_id"]),
-                 type=orders.OrderType(d["type"]), product=d["product"],
-                 from_site=d["from_site"], to_site=d["to_site"], quantity=_dec(d["quantity"]),
-                 release_date=_date(d["release_date"]), due_date=_date(d["due_date"]),
-                 status=OrderStatus(d["status"]), carried_from=d["carried_from"])

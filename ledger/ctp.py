@@ -37,6 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from chainlab.ledger.accounts import STOCKING_KINDS
 from chainlab.ledger.tables import Item, Location, PlanBom, PlanCapacity, PlanLane, PlanRouting
 from chainlab.ledger.types import QUANTUM, SCALE, quantize
 
@@ -308,7 +309,7 @@ class Statics:
     def sources(self, customer: str, product: str) -> list[Lane]:
         """Lanes from a plant or DC to ``customer`` that carry ``product``."""
         return [ln for ln in self.lanes_to.get(customer, ())
-                if ln.product in ("", product) and self.kinds.get(ln.origin) in ("dc", "plant")]
+                if ln.product in ("", product) and self.kinds.get(ln.origin) in STOCKING_KINDS]
 
     def components(self, plant: str, product: str) -> list[tuple[str, Decimal]]:
         """(component, units per unit) of ``product`` made at ``plant``: the plant's own rows

@@ -10,6 +10,7 @@ a connection pool sized for the API's worker threads.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import weakref
@@ -119,6 +120,20 @@ def writing(engine: Engine):
 
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def lock_key(name: str) -> int:
+    """The advisory-lock key of what ``name`` names (``item:FG1``, ``res:PLANT1:LINE1``): the
+    first 8 bytes of its SHA-256 as a signed 64-bit number."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def advisory_lock(conn: sa.Connection, keys: list[int]) -> None:
+    """Take transaction advisory locks on ``keys`` in order (PostgreSQL; on SQLite the write
+    transaction already excludes every other writer)."""
+    if conn.dialect.name == "postgresql" and keys:
+        conn.exec_driver_sql("SELECT count(pg_advisory_xact_lock(k)) FROM "
+                             "unnest(%(keys)s::bigint[]) AS k", {"keys": keys})
 
 
 @contextlib.contextmanager

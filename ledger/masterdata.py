@@ -21,6 +21,7 @@ from chainlab.ledger import accounts
 from chainlab.ledger.moves import ACCOUNTS, ITEMS, LOCATIONS, MOVES, post_journal_entry
 from chainlab.ledger.types import quantize
 from chainlab.models.errors import Issue, ValidationError
+from chainlab.models.schema import SiteKind
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _frame(df, required, optional) -> pd.DataFrame:
 def _check(sites: pd.DataFrame, products: pd.DataFrame) -> None:
     issues = []
     for s in sites.itertuples():
-        if s.kind not in ("supplier", "plant", "dc", "customer"):
+        if s.kind not in tuple(SiteKind):
             issues.append(Issue("sites", f"site {s.id!r} has kind {s.kind!r}; use supplier, "
                                          f"plant, dc or customer", column="kind"))
     for p in products.itertuples():

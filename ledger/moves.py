@@ -28,8 +28,9 @@ from chainlab.ledger.tables import (
     StockMove,
     utcnow,
 )
-from chainlab.ledger.types import QUANTUM, MoveType, quantize
+from chainlab.ledger.types import QUANTUM, JsonRecord, MoveType, quantize
 from chainlab.models.errors import Issue
+from chainlab.models.schema import SiteKind
 
 MOVES = StockMove.__table__
 ENTRIES = JournalEntry.__table__
@@ -60,7 +61,7 @@ class MoveIn:
 
 
 @dataclass(frozen=True)
-class Move:
+class Move(JsonRecord):
     """A posted move: ``delta`` is its effect on on-hand, ``value`` = |delta| x ``unit_cost``
     the amount of its journal entry ``entry_id``; ``reverses`` names the move it corrects."""
 
@@ -78,14 +79,6 @@ class Move:
     entry_id: int
     reverses: int | None
     created_at: dt.datetime
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "type": self.type.value, "site": self.site,
-                "product": self.product, "quantity": self.quantity, "delta": self.delta,
-                "date": self.date, "reference": self.reference,
-                "order_number": self.order_number, "unit_cost": self.unit_cost,
-                "value": self.value, "entry_id": self.entry_id, "reverses": self.reverses,
-                "created_at": self.created_at}
 
 
 @dataclass(frozen=True)
@@ -333,7 +326,7 @@ def _check(m: MoveIn, where: str, kinds: dict, costs: dict, issues: list[Issue])
     elif kind not in accounts.STOCKING_KINDS:
         issues.append(Issue(where, f"site {m.site!r} is a {kind}; stock is kept only at plants "
                                    f"and DCs", column="site"))
-    elif m.type in (MoveType.PRODUCTION, MoveType.CONSUMPTION) and kind != "plant":
+    elif m.type in (MoveType.PRODUCTION, MoveType.CONSUMPTION) and kind != SiteKind.PLANT:
         issues.append(Issue(where, f"{m.type.value} happens at plants; {m.site!r} is a {kind}",
                             column="site"))
     if m.product not in costs:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from chainlab.ledger.errors import NotFoundError, TransitionError, ValidationError
 from chainlab.ledger.tables import LedgerState, OrderEvent, PlannedOrder, PlanVersion, utcnow
-from chainlab.ledger.types import OrderStatus, OrderType
+from chainlab.ledger.types import JsonRecord, OrderStatus, OrderType
 
 VERSIONS = PlanVersion.__table__
 ORDERS = PlannedOrder.__table__
@@ -24,7 +24,7 @@ STATE = LedgerState.__table__
 
 
 @dataclass(frozen=True)
-class PlanInfo:
+class PlanInfo(JsonRecord):
     """A published plan version."""
 
     id: int
@@ -38,12 +38,9 @@ class PlanInfo:
     created_at: dt.datetime
     current: bool
 
-    def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 @dataclass(frozen=True)
-class Order:
+class Order(JsonRecord):
     """A planned order of a plan version; ``number`` is the ERP's handle on it."""
 
     number: int
@@ -57,11 +54,6 @@ class Order:
     due_date: dt.date
     status: OrderStatus
     carried_from: int | None
-
-    def as_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
-        d["type"], d["status"] = self.type.value, self.status.value
-        return d
 
 
 #: columns of an order in CSV exports, in order
@@ -212,7 +204,7 @@ def set_order_status(conn: Connection, number: int, status: OrderStatus, *,
     Asking for the status it already has changes nothing. Waits for a publish in progress, so
     a firm order is never lost to a concurrent republish."""
     status = OrderStatus(status)
-    plan_id = _lock_state(conn, exclusive=False)
+    plan_id = lock_state(conn, exclusive=False)
     if plan_id is None:
         raise NotFoundError("no plan has been published yet, so there is no order to change")
     order = get_order(conn, number, plan_id)
@@ -230,7 +222,7 @@ def set_order_status(conn: Connection, number: int, status: OrderStatus, *,
     return get_order(conn, number, plan_id)
 
 
-def _lock_state(conn: Connection, *, exclusive: bool) -> int | None:
+def lock_state(conn: Connection, *, exclusive: bool) -> int | None:
     """The current plan id, locking the state row: exclusively for a publish, shared for an
     order change (on SQLite the write transaction already excludes other writers)."""
     q = sa.select(STATE.c.current_plan_id).where(STATE.c.id == 1)

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chainlab.ledger.accounts import STOCKING_KINDS
 from chainlab.ledger.types import SCALE, OrderType
 from chainlab.models.calendar import Calendar
 from chainlab.models.errors import Issue, NotFoundError, ValidationError
+from chainlab.models.schema import SiteKind
 
 #: columns of a planned-orders table, in order
 ORDER_COLUMNS = ["type", "product", "from_site", "to_site", "quantity", "release_date",
@@ -242,8 +244,9 @@ def planned_orders_from_plan(plan, net=None, *, site_kinds: dict[str, str] | Non
     if ships is not None and len(ships):
         ships = _with_due(ships.copy(), net, "shipments")
         ok, dk = ships["origin"].map(kind), ships["destination"].map(kind)
-        transfers = ships[ok.isin(["plant", "dc"]) & dk.isin(["plant", "dc"])]
-        supplier_ships = ships[(ok == "supplier") & dk.isin(["plant", "dc"])]
+        stocking = list(STOCKING_KINDS)
+        transfers = ships[ok.isin(stocking) & dk.isin(stocking)]
+        supplier_ships = ships[(ok == SiteKind.SUPPLIER) & dk.isin(stocking)]
     purchases = t.get("purchases")
     if purchases is not None and "arrival" in purchases.columns:
         purchases = purchases.assign(due_period=purchases["arrival"])

@@ -30,10 +30,10 @@ from sqlalchemy.engine import Connection
 from chainlab.ledger import ctp
 from chainlab.ledger import report as plan_report
 from chainlab.ledger.moves import ITEMS, LOCATIONS, post_opening_stock
-from chainlab.ledger.orders import ORDERS, STATE, VERSIONS, _lock_state
+from chainlab.ledger.orders import ORDERS, STATE, VERSIONS, lock_state
 from chainlab.ledger.planned import ORDER_COLUMNS
 from chainlab.ledger.tables import utcnow
-from chainlab.ledger.types import SCALE, OrderStatus
+from chainlab.ledger.types import SCALE, JsonRecord, OrderStatus
 from chainlab.models.errors import Issue, ValidationError
 
 _INSERT_COLUMNS = ["plan_version_id", "number", "type", "product", "from_site", "to_site",
@@ -41,7 +41,7 @@ _INSERT_COLUMNS = ["plan_version_id", "number", "type", "product", "from_site", 
 
 
 @dataclass(frozen=True)
-class PublishResult:
+class PublishResult(JsonRecord):
     """``plan_version`` is current now; ``created`` is False when that plan already was (same
     ``content_hash``). ``orders`` counts the version's orders, ``carried`` those kept from the
     previous version (firm or released), ``opening_moves`` the opening stock moves posted
@@ -55,12 +55,6 @@ class PublishResult:
     content_hash: str
     previous: int | None
     opening_moves: int = 0
-
-    def as_dict(self) -> dict:
-        return {"plan_version": self.plan_version, "orders": self.orders,
-                "carried": self.carried, "created": self.created,
-                "content_hash": self.content_hash, "previous": self.previous,
-                "opening_moves": self.opening_moves}
 
 
 @dataclass(frozen=True)
@@ -93,7 +87,7 @@ def publish_orders(conn: Connection, orders: pd.DataFrame, content_hash: str, *,
     (:func:`ledger.ctp.store`). ``report`` (:func:`ledger.report.plan_report`) is stored with
     the version for the web page; without it the version has none. ``opening`` stock is
     posted where the ledger has no moves yet, also when the plan is already current."""
-    current = _lock_state(conn, exclusive=True)
+    current = lock_state(conn, exclusive=True)
     # under the lock, so a publish sees the opening moves of the one before it
     opened = len(post_opening_stock(conn, opening.on_hand, opening.date,
                                     reference=opening.reference)) if opening else 0

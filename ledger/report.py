@@ -53,6 +53,7 @@ from chainlab.ledger.errors import NotFoundError
 from chainlab.ledger.orders import get_plan
 from chainlab.ledger.tables import PlanReport, utcnow
 from chainlab.models.calendar import Calendar
+from chainlab.models.schema import SiteKind
 
 REPORTS = PlanReport.__table__
 
@@ -183,7 +184,7 @@ def _period_sums(df: pd.DataFrame, key: str, value: str, ids, T: int) -> dict[st
 
 
 def _production(net, tables: dict[str, pd.DataFrame], T: int) -> dict:
-    plants = [str(s) for s in net.sites_of("plant")]
+    plants = [str(s) for s in net.sites_of(SiteKind.PLANT)]
     qty = _period_sums(tables["production"], "plant", "quantity", plants, T)
     cap = tables["capacity"]
     if not cap.empty and {"kind", "used", "available"} <= set(cap.columns) \
@@ -201,7 +202,7 @@ def _production(net, tables: dict[str, pd.DataFrame], T: int) -> dict:
 
 
 def _dc_inventory(net, inventory: pd.DataFrame, T: int) -> dict:
-    dcs = [str(s) for s in net.sites_of("dc")]
+    dcs = [str(s) for s in net.sites_of(SiteKind.DC)]
     stock = _period_sums(inventory, "site", "quantity", dcs, T)
     return {d: _list(stock[d]) for d in dcs}
 
@@ -282,7 +283,7 @@ def _site_tables(net, T: int) -> dict:
             out[str(r.plant)]["capacity"].append({"item": str(r.resource),
                                                   "per_period": _num(r.hours_per_period),
                                                   "unit": "hours"})
-    for s in net.sites_of("dc"):
+    for s in net.sites_of(SiteKind.DC):
         out[str(s)]["capacity"].append({"item": "throughput",
                                         "per_period": _num(net.sites.at[s, "capacity"]),
                                         "unit": "units"})
@@ -302,7 +303,7 @@ def _site_tables(net, T: int) -> dict:
                                                                       fill_value=0.0)
         for (customer, product), row in q.iterrows():
             site = out.get(str(customer))
-            if site is not None and kind.get(customer) == "customer":
+            if site is not None and kind.get(customer) == SiteKind.CUSTOMER:
                 per = row.to_numpy(dtype=float)
                 site["demand"].append({"product": str(product), "total": _num(per.sum()),
                                        "per_period": _list(per)})

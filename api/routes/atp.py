@@ -21,8 +21,8 @@ from chainlab.api.schemas_promise import (
                                  TierPut,
 )
 from chainlab.ledger import KeyInfo, Ledger, Role
-from chainlab.ledger.promises import LineRequest, PromiseRequest
-from chainlab.ledger.promises import Quota as LedgerQuota
+from chainlab.ledger.promising import LineRequest, PromiseRequest
+from chainlab.ledger.promising import Quota as LedgerQuota
 
 router = APIRouter(prefix="/v1/atp", tags=["order promising"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)

@@ -26,7 +26,7 @@ from chainlab.api.schemas_promise import (
                                  PromiseProblem,
 )
 from chainlab.ledger import KeyInfo, Ledger, Role
-from chainlab.ledger.promises import PromiseConflict, PromiseStatus
+from chainlab.ledger.promising import PromiseConflict, PromiseStatus
 from chainlab.models.errors import ValidationError
 
 router = APIRouter(prefix="/v1", tags=["order promising"], route_class=DecimalRoute,

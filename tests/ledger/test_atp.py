@@ -24,7 +24,7 @@ import pytest
 from chainlab.ledger import ConflictError
 from chainlab.ledger.atp import AtpTable, Event
 from chainlab.ledger.ctp import PromisingData
-from chainlab.ledger.promises import (
+from chainlab.ledger.promising import (
                              Fill,
                              LineRequest,
                              PromiseConflict,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from chainlab.ledger import ORDER_COLUMNS, MoveIn, MoveType
 from chainlab.ledger.moves import unbalanced_entries
-from chainlab.ledger.promises import LineRequest, PromiseRequest
+from chainlab.ledger.promising import LineRequest, PromiseRequest
 from chainlab.models import ValidationError
 
 DATA = Path(__file__).parents[1] / "data"
