@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from chainlab.api.schemas.common import Id, Number, Record, Strict
 from chainlab.ledger.promises import Quota as LedgerQuota
@@ -85,6 +85,6 @@ class TierPut(Strict):
     tier: int | None = Field(ge=1, le=99)
 
 
-class CustomerTier(Record):
+class CustomerTier(BaseModel):
     customer: str
     tier: int | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from chainlab.api.schemas.common import Id, Number, Record, Strict
 from chainlab.api.schemas.problems import Problem
@@ -135,7 +135,7 @@ class Promise(Record):
     lines: list[LineAnswer]
 
 
-class PromisePage(Record):
+class PromisePage(BaseModel):
     promises: list[Promise]
     next_cursor: str | None
 
@@ -164,6 +164,6 @@ class Commitment(Record):
     reference: str
 
 
-class CommitmentPage(Record):
+class CommitmentPage(BaseModel):
     commitments: list[Commitment]
     next_cursor: str | None

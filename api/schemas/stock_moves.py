@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from chainlab.api.schemas.common import Id, Number, Record, Strict
 from chainlab.ledger import MoveType
@@ -53,6 +53,6 @@ class StockMoveReverse(Strict):
     reference: str = Field("", max_length=200)
 
 
-class StockMovePage(Record):
+class StockMovePage(BaseModel):
     moves: list[StockMove]
     next_cursor: str | None
