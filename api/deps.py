@@ -1,5 +1,13 @@
-"""Dependencies shared by the routes: the ledger, the caller's API key and role, the
-Idempotency-Key header."""
+"""What routes depend on, defined once: the ledger, the settings and the scenario jobs of the
+app (``LedgerDep``, ``SettingsDep``, ``ScenarioSettingsDep``, ``JobsDep``), the caller's API key
+checked against the roles a route admits (one alias per role set, named for who may call:
+``SalesKey``, ``PlannerKey``, ``ErpKey``, ``ErpOrPlannerKey``, ``PlannerOrSalesKey``,
+``AnyKey``; admin keys pass every check), and the Idempotency-Key header.
+
+Everything a dependency hands out is built by :func:`api.main.create_app` and kept on
+``app.state``; nothing here is created on first use. The getters are coroutines so that
+FastAPI calls them on the event loop, without a trip through the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +21,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from chainlab.api.problems import AuthenticationError, Forbidden
-from chainlab.api.settings import Settings
+from chainlab.api.settings import ScenarioSettings, Settings
 from chainlab.ledger import Idempotency, KeyInfo, Ledger, Role, request_hash
+from chainlab.scenarios.jobs import JobManager
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `chainlab keys create --role R`")
 
+
+# ---------------------------------------------------------------- what the app holds
 
 async def get_ledger(request: Request) -> Ledger:
     return request.app.state.ledger
@@ -26,6 +37,23 @@ async def get_ledger(request: Request) -> Ledger:
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
+
+async def get_scenario_settings(request: Request) -> ScenarioSettings:
+    return request.app.state.scenario_settings
+
+
+async def get_jobs(request: Request) -> JobManager:
+    """The app's scenario jobs (started with the app, closed when it stops)."""
+    return request.app.state.scenario_jobs
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ScenarioSettingsDep = Annotated[ScenarioSettings, Depends(get_scenario_settings)]
+JobsDep = Annotated[JobManager, Depends(get_jobs)]
+
+
+# ---------------------------------------------------------------- API keys and roles
 
 class KeyCache:
     """Checked API keys for a few seconds (by a hash of the key), so a busy client does not cost
@@ -101,7 +129,7 @@ def authorize(request: Request, allowed: frozenset[Role] | None = None) -> KeyIn
 def require(*roles: Role):
     """A dependency that lets through keys with one of ``roles`` (admin always), else 403.
 
-    Routes of :class:`api.routes.DecimalRoute` run this check before reading the body, so a
+    Routes of :class:`api.routing.DecimalRoute` run this check before reading the body, so a
     caller without the right key learns that first (401/403), not that its body is malformed.
     """
     allowed = frozenset(roles) | {Role.ADMIN}
@@ -114,6 +142,22 @@ def require(*roles: Role):
     check.roles = allowed
     return check
 
+
+#: a sales key (order promising)
+SalesKey = Annotated[KeyInfo, Depends(require(Role.SALES))]
+#: a planner key (publishing plans, quotas and tiers, scenarios)
+PlannerKey = Annotated[KeyInfo, Depends(require(Role.PLANNER))]
+#: an ERP key (stock moves)
+ErpKey = Annotated[KeyInfo, Depends(require(Role.ERP))]
+#: an ERP or planner key (reading plans and orders, moving orders, the trial balance)
+ErpOrPlannerKey = Annotated[KeyInfo, Depends(require(Role.ERP, Role.PLANNER))]
+#: a planner or sales key (reading quotas and tiers)
+PlannerOrSalesKey = Annotated[KeyInfo, Depends(require(Role.PLANNER, Role.SALES))]
+#: any valid key, whatever its role
+AnyKey = Annotated[KeyInfo, Depends(require(Role.SALES, Role.PLANNER, Role.ERP))]
+
+
+# ---------------------------------------------------------------- idempotent writes
 
 IdempotencyKeyHeader = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,

@@ -1,7 +1,9 @@
 """The FastAPI app: ``create_app(settings)`` builds it (``chainlab serve`` runs it with uvicorn).
 
-Routes are thin (``api/routes``), dependencies in ``api/deps.py``, errors as problem+json
-(``api/problems.py``), settings from ``CHAINLAB_*`` (``api/settings.py``).
+Routes are thin (``api/routes``), bodies in ``api/schemas``, dependencies in ``api/deps.py``,
+errors as problem+json (``api/problems.py``), settings from ``CHAINLAB_*``
+(``api/settings.py``). Everything the routes share lives on ``app.state``: ``settings``,
+``scenario_settings``, ``ledger``, ``key_cache`` and, while the app runs, ``scenario_jobs``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chainlab.api import problems
 from chainlab.api.deps import KeyCache
-from chainlab.api.routes import ROUTE_MODULES
-from chainlab.api.settings import Settings
+from chainlab.api.routes import ROUTE_MODULES, web
+from chainlab.api.settings import ScenarioSettings, Settings
 from chainlab.ledger import Ledger, db
+from chainlab.scenarios.executor import open_pool
+from chainlab.scenarios.jobs import JobManager
 
 
 class BodyLimit:
@@ -73,10 +77,14 @@ async def _send_413(scope: Scope, send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None,
+               scenario_settings: ScenarioSettings | None = None) -> FastAPI:
     """The API over the ledger at ``settings.database_url``. A SQLite ledger's schema is
     created or migrated at start (``auto_migrate``); any other database must already be at the
-    current schema (``chainlab db upgrade``), else :class:`ledger.SchemaError`."""
+    current schema (``chainlab db upgrade``), else :class:`ledger.SchemaError`.
+
+    The scenario jobs start with the app and stop with it (unfinished ones are failed), from
+    ``app.state.scenario_settings`` as it is then."""
     settings = settings or Settings()
     engine = db.connect(settings.database_url, pool_size=settings.pool_size)
     migrate = settings.auto_migrate and engine.dialect.name == "sqlite"
@@ -88,8 +96,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        engine.dispose()
+        jobs = open_jobs(app.state.settings, app.state.scenario_settings)
+        app.state.scenario_jobs = jobs
+        try:
+            yield
+        finally:
+            jobs.close()
+            engine.dispose()
 
     app = FastAPI(title="chainlab", version="1", lifespan=lifespan,
                   summary="ERP ledger and order-promising API of the chainlab engine",
@@ -97,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "Errors are RFC 9457 problem+json. Writes accept "
                               "`Idempotency-Key`.")
     app.state.settings = settings
+    app.state.scenario_settings = scenario_settings or ScenarioSettings()
     app.state.ledger = led
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     problems.install(app)
@@ -104,9 +118,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        limits={"/v1/plans": settings.max_plan_body_bytes})
     for module in ROUTE_MODULES:
         app.include_router(module.router)
-        if hasattr(module, "mount"):
-            module.mount(app)
+    web.mount_static(app)
     return app
+
+
+def open_jobs(settings: Settings, scenario: ScenarioSettings) -> JobManager:
+    """The scenario jobs of a server: kept in ``scenario.jobs_dir``, run ``scenario_jobs`` at
+    a time on a local process pool or the Dask cluster, made when the first job starts."""
+    return JobManager(scenario.jobs_dir(settings.database_url),
+                      lambda: open_pool(scenario.dask_scheduler, scenario.scenario_workers),
+                      max_jobs=scenario.scenario_jobs)
 
 
 def app_from_env() -> FastAPI:

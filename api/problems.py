@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chainlab.api.schemas.problems import Problem
 from chainlab.ledger.errors import AppendOnlyError, ConflictError, IdempotencyKeyReused, SchemaError
 from chainlab.models.errors import ChainlabError, NotFoundError, ValidationError
 
@@ -34,17 +34,6 @@ class PayloadTooLarge(ChainlabError, ValueError):
     """The request body is larger than the server accepts (HTTP 413)."""
 
 
-class Problem(BaseModel):
-    """An RFC 9457 problem: ``errors`` lists each bad field when there are several."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str = ""
-    instance: str = ""
-    errors: list[dict] | None = None
-
-
 #: (error class, status, problem type slug), most specific first
 _MAP: list[tuple[type[Exception], int, str]] = [
     (AuthenticationError, 401, "unauthorized"),
@@ -59,19 +48,28 @@ _MAP: list[tuple[type[Exception], int, str]] = [
     (ChainlabError, 400, "bad-request"),
 ]
 
+def responses(code: int, description: str | None = None, model: type[Problem] = Problem
+              ) -> dict[int, dict]:
+    """A problem answer of a route for the OpenAPI document: ``{code: {...}}`` (``description``
+    by default the status phrase)."""
+    return {code: {"model": model, "content": {MEDIA_TYPE: {}},
+                   "description": description or HTTPStatus(code).phrase}}
+
+
 #: responses every route may give, for the OpenAPI document
-PROBLEM_RESPONSES = {code: {"model": Problem, "content": {MEDIA_TYPE: {}},
-                            "description": HTTPStatus(code).phrase}
-                     for code in (401, 403, 413, 422)}
+PROBLEM_RESPONSES = (responses(401) | responses(403) | responses(413) | responses(422))
 
 
 def problem(status: int, detail: str = "", *, slug: str | None = None, instance: str = "",
-            errors: list[dict] | None = None, headers: dict | None = None) -> JSONResponse:
+            errors: list[dict] | None = None, headers: dict | None = None,
+            extra: dict | None = None) -> JSONResponse:
+    """A problem+json answer; ``extra`` members follow the standard ones (RFC 9457 §3.2)."""
     body = {"type": f"urn:chainlab:problem:{slug}" if slug else "about:blank",
             "title": HTTPStatus(status).phrase, "status": status, "detail": detail,
             "instance": instance}
     if errors is not None:
         body["errors"] = errors
+    body |= extra or {}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

@@ -1,11 +1,17 @@
-"""Service settings from ``CHAINLAB_*`` environment variables (pydantic-settings)."""
+"""Service settings from ``CHAINLAB_*`` environment variables (pydantic-settings): the API
+server's own (:class:`Settings`) and its scenario service's (:class:`ScenarioSettings`)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from chainlab.ledger.db import default_database_url
+from chainlab.scenarios import EXAMPLES
 
 
 def _default_url() -> str:
@@ -33,3 +39,34 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(5.0, ge=0, description="how long a checked API key is "
                                      "trusted without a database look-up (revocation delay)")
     pool_size: int = Field(20, ge=1, description="database connections per process")
+
+
+class ScenarioSettings(BaseSettings):
+    """Settings of the scenario service (``/v1/scenarios``), from ``CHAINLAB_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINLAB_", extra="ignore")
+
+    scenario_dir: Path | None = Field(
+        None, description="where scenario jobs and their runs are kept; default a "
+                          "`scenarios` folder beside a SQLite ledger, else "
+                          "$XDG_DATA_HOME/chainlab/scenarios")
+    scenario_root: Path = Field(EXAMPLES, description="folder that a scenario's base and crm "
+                                                      "paths are relative to (and must stay in)")
+    dask_scheduler: str | None = Field(None, description="Dask scheduler address; default a "
+                                                         "local process pool")
+    scenario_workers: int | None = Field(None, ge=1, description="local pool processes "
+                                                                 "(default: the cores)")
+    scenario_jobs: int = Field(2, ge=1, description="scenario jobs run at once")
+    scenario_max_replications: int = Field(1000, ge=1, description="most replications a "
+                                                                   "submitted scenario may ask")
+
+    def jobs_dir(self, database_url: str) -> Path:
+        """``scenario_dir``, else beside the ledger's SQLite file, else in the user's data
+        folder."""
+        if self.scenario_dir is not None:
+            return self.scenario_dir
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).resolve().parent / "scenarios"
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return base / "chainlab" / "scenarios"

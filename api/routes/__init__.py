@@ -1,74 +1,18 @@
-"""The HTTP routes, one module per resource; each route calls one function of the ledger."""
+"""The HTTP routes, one module per resource; each route calls one function of the engine and
+lets :mod:`api.problems` map its errors."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-
-from fastapi import Request
-from fastapi.routing import APIRoute
-
-from chainlab.api.deps import authorize_async
-
-
-class _DecimalRequest(Request):
-    """Parses JSON numbers with a fraction as exact decimals, never binary floats."""
-
-    async def json(self):
-        if not hasattr(self, "_json"):
-            body = await self.body()
-            try:
-                self._json = json.loads(body, parse_float=Decimal)
-            except (UnicodeDecodeError, RecursionError) as e:
-                # reported like any other malformed JSON (422), not as a server problem
-                raise json.JSONDecodeError(f"not JSON ({type(e).__name__})",
-                                           body.decode("latin-1"), 0) from None
-        return self._json
-
-
-class DecimalRoute(APIRoute):
-    """A route whose JSON body keeps ``0.1`` as ``Decimal('0.1')``, and that checks the API key
-    and role (its :func:`api.deps.require` dependency) before it reads the body."""
-
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-        roles = _roles(self.dependant)
-
-        async def exact(request: Request):
-            request = _DecimalRequest(request.scope, request.receive)
-            if roles is not None:
-                await authorize_async(request, roles)
-            return await handler(request)
-
-        return exact
-
-
-def _roles(dependant):
-    """The roles of the first :func:`api.deps.require` among a route's dependencies."""
-    for d in dependant.dependencies:
-        roles = getattr(d.call, "roles", None)
-        if roles is not None:
-            return roles
-        found = _roles(d)
-        if found is not None:
-            return found
-    return None
-
-
-def _modules():
-    from chainlab.api.routes import (
-        atp,
-        health,
-        inventory,
-        plans,
-        promises,
-        scenarios,
-        stock_moves,
-        web,
-    )
-
-    return (health, plans, stock_moves, inventory, atp, promises, scenarios, web)
-
+from chainlab.api.routes import (
+    atp,
+    health,
+    inventory,
+    plans,
+    promises,
+    scenarios,
+    stock_moves,
+    web,
+)
 
 #: the route modules, each with a ``router``, in the order the app includes them
-ROUTE_MODULES = _modules()
+ROUTE_MODULES = (health, plans, stock_moves, inventory, atp, promises, scenarios, web)

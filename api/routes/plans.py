@@ -10,14 +10,20 @@ import io
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-import pandas as pd
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from chainlab.api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
+from chainlab.api.deps import (
+    ErpOrPlannerKey,
+    IdempotencyKeyHeader,
+    LedgerDep,
+    PlannerKey,
+    SettingsDep,
+    idempotency,
+)
 from chainlab.api.problems import PROBLEM_RESPONSES
-from chainlab.api.routes import DecimalRoute
-from chainlab.api.schemas import (
+from chainlab.api.routing import DecimalRoute
+from chainlab.api.schemas.plans import (
     OrderPage,
     OrderStatusChange,
     Plan,
@@ -25,43 +31,31 @@ from chainlab.api.schemas import (
     PlannedOrder,
     Published,
 )
-from chainlab.ledger import (
-    ORDER_COLUMNS,
-    KeyInfo,
-    Ledger,
-    OrderFilter,
-    OrderStatus,
-    OrderType,
-    Role,
-)
+from chainlab.ledger import Ledger, OrderFilter, OrderStatus, OrderType
 from chainlab.ledger.orders import ORDER_FIELDS, decode_cursor
 
 router = APIRouter(prefix="/v1", tags=["plans"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)
-LedgerDep = Annotated[Ledger, Depends(get_ledger)]
-Reader = Annotated[KeyInfo, Depends(require(Role.ERP, Role.PLANNER))]
-Planner = Annotated[KeyInfo, Depends(require(Role.PLANNER))]
 PlanRef = Annotated[str, Path(pattern=r"^(current|[0-9]{1,12})$",
                               description="a plan version id, or `current`")]
 
 
 @router.get("/plans", response_model=list[Plan])
-def list_plans(led: LedgerDep, _: Reader,
+def list_plans(led: LedgerDep, _: ErpOrPlannerKey,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                before: Annotated[int | None, Query(ge=1)] = None):
     """Published plan versions, newest first (``before`` an id for the next page)."""
-    return [Plan.model_validate(p, from_attributes=True)
-            for p in led.plans(limit=limit, before=before)]
+    return [Plan.model_validate(p) for p in led.plans(limit=limit, before=before)]
 
 
 @router.get("/plans/{plan_ref}", response_model=Plan)
-def get_plan(led: LedgerDep, _: Reader, plan_ref: PlanRef):
+def get_plan(led: LedgerDep, _: ErpOrPlannerKey, plan_ref: PlanRef):
     """A plan version, or the current one (404 before the first publish)."""
-    return Plan.model_validate(led.plan(_plan_id(plan_ref)), from_attributes=True)
+    return Plan.model_validate(led.plan(_plan_id(plan_ref)))
 
 
 @router.get("/plans/{plan_ref}/report", response_model=dict[str, Any])
-def get_plan_report(led: LedgerDep, _: Reader, plan_ref: PlanRef):
+def get_plan_report(led: LedgerDep, _: ErpOrPlannerKey, plan_ref: PlanRef):
     """What the planner's web page shows of a plan version (404 when it was published without
     its plan and network, e.g. orders only, or before the first publish). One JSON object:
 
@@ -88,7 +82,8 @@ def get_plan_report(led: LedgerDep, _: Reader, plan_ref: PlanRef):
             responses={200: {"content": {"text/csv": {}},
                              "description": "a page of orders, or with `Accept: text/csv` "
                                             "every matching order as CSV"}})
-def list_orders(request: Request, led: LedgerDep, _: Reader, plan_ref: PlanRef,
+def list_orders(request: Request, led: LedgerDep, settings: SettingsDep, _: ErpOrPlannerKey,
+                plan_ref: PlanRef,
                 type: OrderType | None = None,
                 product: Annotated[str | None, Query(max_length=64)] = None,
                 from_site: Annotated[str | None, Query(max_length=64)] = None,
@@ -101,7 +96,6 @@ def list_orders(request: Request, led: LedgerDep, _: Reader, plan_ref: PlanRef,
     """The orders of a plan version in number order, filtered, one page at a time
     (``next_cursor``). A cursor keeps to the version of its first page even when ``current``
     moves on. With ``Accept: text/csv``: every matching order as CSV (no paging)."""
-    settings = request.app.state.settings
     filters = OrderFilter(type=type, product=product, from_site=from_site, to_site=to_site,
                           status=status, release_from=release_from, release_to=release_to,
                           due_from=due_from, due_to=due_to)
@@ -114,10 +108,7 @@ def list_orders(request: Request, led: LedgerDep, _: Reader, plan_ref: PlanRef,
                                  headers={"Content-Disposition":
                                           f'attachment; filename="plan-{plan.id}-orders.csv"'})
     limit = min(limit or settings.page_size, settings.max_page_size)
-    page = led.orders(plan_id, filters, cursor=cursor, limit=limit)
-    return OrderPage(plan_version_id=page.plan_version_id,
-                     orders=[PlannedOrder.model_validate(o, from_attributes=True)
-                             for o in page.orders], next_cursor=page.next_cursor)
+    return OrderPage.model_validate(led.orders(plan_id, filters, cursor=cursor, limit=limit))
 
 
 def _csv(led: Ledger, plan_id: int, filters: OrderFilter) -> Iterator[str]:
@@ -139,36 +130,29 @@ def _csv(led: Ledger, plan_id: int, filters: OrderFilter) -> Iterator[str]:
 @router.post("/plans", status_code=201, response_model=Published,
              responses={200: {"model": Published,
                               "description": "that plan was already the current one"}})
-def publish_plan(response: Response, led: LedgerDep, key: Planner,
+def publish_plan(response: Response, led: LedgerDep, key: PlannerKey,
                  body: Annotated[PlanCreate, Body()],
                  idempotency_key: IdempotencyKeyHeader = None):
     """Publish a plan's orders as the new current version, in one transaction (201); the plan
     that is already current gives its version back (200). Firm and released orders of the
     current version are carried over. ``sites`` and ``products`` update the master data."""
-    orders = pd.DataFrame([o.model_dump() for o in body.orders],
-                          columns=ORDER_COLUMNS)
-    orders["type"] = [t.value for t in orders["type"]]
-    orders["quantity"] = orders["quantity"].astype(float)
-    sites = pd.DataFrame([s.model_dump() for s in body.sites]) if body.sites else None
-    products = (pd.DataFrame([p.model_dump() for p in body.products])
-                if body.products else None)
-    payload = body.model_dump(mode="json")
-    result = led.publish_orders(orders, name=body.name, sites=sites, products=products,
-                                source=f"api:{key.principal}",
-                                idempotency=idempotency(key, idempotency_key, "plans", payload))
+    result = led.publish_orders(body.orders_table(), name=body.name, sites=body.sites_table(),
+                                products=body.products_table(), source=f"api:{key.principal}",
+                                idempotency=idempotency(key, idempotency_key, "plans",
+                                                        body.model_dump(mode="json")))
     if not result.created:
         response.status_code = 200
-    return Published(**result.as_dict())
+    return Published.model_validate(result)
 
 
 @router.get("/orders/{number}", response_model=PlannedOrder, tags=["orders"])
-def get_order(led: LedgerDep, _: Reader, number: Annotated[int, Path(ge=1)]):
+def get_order(led: LedgerDep, _: ErpOrPlannerKey, number: Annotated[int, Path(ge=1)]):
     """Order ``number`` in the current plan."""
-    return PlannedOrder.model_validate(led.order(number), from_attributes=True)
+    return PlannedOrder.model_validate(led.order(number))
 
 
 @router.post("/orders/{number}/status", response_model=PlannedOrder, tags=["orders"])
-def set_order_status(led: LedgerDep, key: Reader, number: Annotated[int, Path(ge=1)],
+def set_order_status(led: LedgerDep, key: ErpOrPlannerKey, number: Annotated[int, Path(ge=1)],
                      body: Annotated[OrderStatusChange, Body()],
                      idempotency_key: IdempotencyKeyHeader = None):
     """Move an order of the current plan forward (planned -> firm -> released -> closed; 409
@@ -177,7 +161,7 @@ def set_order_status(led: LedgerDep, key: Reader, number: Annotated[int, Path(ge
                              idempotency=idempotency(key, idempotency_key,
                                                      f"order-status:{number}",
                                                      body.model_dump(mode="json")))
-    return PlannedOrder.model_validate(o, from_attributes=True)
+    return PlannedOrder.model_validate(o)
 
 
 def _plan_id(ref: str) -> int | None:

@@ -3,54 +3,37 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
-from chainlab.api import problems
-from chainlab.api.deps import IdempotencyKeyHeader, get_ledger, idempotency, require
-from chainlab.api.problems import PROBLEM_RESPONSES
-from chainlab.api.routes import DecimalRoute
-from chainlab.api.routes.atp import to_request
-from chainlab.api.schemas_promise import (
-                                 AtpAnswer,
-                                 Commitment,
-                                 CommitmentPage,
-                                 Promise,
-                                 PromiseCreate,
-                                 PromisePage,
-                                 PromiseProblem,
+from chainlab.api import cursors, problems
+from chainlab.api.deps import AnyKey, IdempotencyKeyHeader, LedgerDep, SalesKey, idempotency
+from chainlab.api.routing import DecimalRoute
+from chainlab.api.schemas.promises import (
+    AtpAnswer,
+    Commitment,
+    CommitmentPage,
+    Promise,
+    PromiseCreate,
+    PromisePage,
+    PromiseProblem,
 )
-from chainlab.ledger import KeyInfo, Ledger, Role
 from chainlab.ledger.promising import PromiseConflict, PromiseStatus
-from chainlab.models.errors import ValidationError
 
 router = APIRouter(prefix="/v1", tags=["order promising"], route_class=DecimalRoute,
-                   responses=PROBLEM_RESPONSES)
-LedgerDep = Annotated[Ledger, Depends(get_ledger)]
-Sales = Annotated[KeyInfo, Depends(require(Role.SALES))]
-Readers = Annotated[KeyInfo, Depends(require(Role.SALES, Role.ERP, Role.PLANNER))]
+                   responses=problems.PROBLEM_RESPONSES)
 PromiseId = Annotated[int, Path(ge=1, le=2**62)]
-
-
-def _problem(code: int, phrase: str, model=problems.Problem) -> dict:
-    return {code: {"model": model, "content": {problems.MEDIA_TYPE: {}},
-                   "description": phrase}}
-
-
-NOT_FOUND = _problem(404, "no such promise")
-CONFLICT = _problem(409, "cannot be promised as asked; `answer` says what can be",
-                    PromiseProblem)
+NOT_FOUND = problems.responses(404, "no such promise")
+CONFLICT = problems.responses(409, "cannot be promised as asked; `answer` says what can be",
+                              PromiseProblem)
 
 
 @router.post("/promises", status_code=201, response_model=Promise,
-             responses=CONFLICT | _problem(422, "a malformed request, or an unknown customer "
-                                                "or product"))
-def create_promise(request: Request, led: LedgerDep, key: Sales,
+             responses=CONFLICT | problems.responses(422, "a malformed request, or an unknown "
+                                                          "customer or product"))
+def create_promise(request: Request, led: LedgerDep, key: SalesKey,
                    body: Annotated[PromiseCreate, Body()],
                    idempotency_key: IdempotencyKeyHeader = None):
     """Promise an order in one transaction that locks the products, components and
@@ -60,63 +43,61 @@ def create_promise(request: Request, led: LedgerDep, key: Sales,
     409 with the answer when it cannot be promised as asked. With ``Idempotency-Key`` a
     retry returns the first promise and promises nothing more."""
     try:
-        p = led.promise(to_request(body), actor=key.principal,
+        p = led.promise(body.ledger_request(), actor=key.principal,
                         idempotency=idempotency(key, idempotency_key, "promises",
                                                 body.model_dump(mode="json")))
     except PromiseConflict as e:
-        answer = AtpAnswer.model_validate(e.answer.as_dict()).model_dump(mode="json")
-        return JSONResponse({"type": "urn:chainlab:problem:cannot-promise", "title": "Conflict",
-                             "status": 409, "detail": str(e)[:4000],
-                             "instance": request.url.path, "answer": answer},
-                            status_code=409, media_type=problems.MEDIA_TYPE)
-    return Response(Promise.model_validate(p.as_dict()).model_dump_json(), status_code=201,
+        answer = AtpAnswer.model_validate(e.answer).model_dump(mode="json")
+        return problems.problem(409, str(e)[:4000], slug="cannot-promise",
+                                instance=request.url.path, extra={"answer": answer})
+    return Response(Promise.model_validate(p).model_dump_json(), status_code=201,
                     media_type="application/json")
 
 
 @router.get("/promises", response_model=PromisePage)
-def list_promises(led: LedgerDep, _: Readers,
+def list_promises(led: LedgerDep, _: AnyKey,
                   customer: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                   status: PromiseStatus | None = None,
                   cursor: Annotated[str | None, Query(max_length=100)] = None,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     """Promises in the order they were made, filtered, a page at a time (``next_cursor``)."""
-    rows = led.promises(customer=customer, status=status, after=_after(cursor, "p"),
+    rows = led.promises(customer=customer, status=status, after=cursors.after(cursor, "p"),
                         limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return PromisePage(promises=[Promise.model_validate(p.as_dict()) for p in rows],
-                       next_cursor=_cursor("p", rows[-1].id) if more else None)
+    return PromisePage(promises=[Promise.model_validate(p) for p in rows],
+                       next_cursor=cursors.cursor("p", rows[-1].id) if more else None)
 
 
 @router.get("/promises/{promise_id}", response_model=Promise, responses=NOT_FOUND)
-def get_promise(led: LedgerDep, _: Readers, promise_id: PromiseId):
+def get_promise(led: LedgerDep, _: AnyKey, promise_id: PromiseId):
     """A promise, its lines as promised and its status (a quote past ``expires_at`` reads as
     expired)."""
-    return Promise.model_validate(led.get_promise(promise_id).as_dict())
+    return Promise.model_validate(led.get_promise(promise_id))
 
 
 @router.post("/promises/{promise_id}/cancel", response_model=Promise, responses=NOT_FOUND)
-def cancel_promise(led: LedgerDep, key: Sales, promise_id: PromiseId,
+def cancel_promise(led: LedgerDep, key: SalesKey, promise_id: PromiseId,
                    idempotency_key: IdempotencyKeyHeader = None):
     """Cancel a promise: its quantities and hours are available to others at once.
     Cancelling a cancelled promise changes nothing."""
     p = led.cancel_promise(promise_id, idempotency=idempotency(
         key, idempotency_key, f"promise-cancel:{promise_id}", {"promise": promise_id}))
-    return Promise.model_validate(p.as_dict())
+    return Promise.model_validate(p)
 
 
 @router.post("/promises/{promise_id}/confirm", response_model=Promise,
-             responses=NOT_FOUND | _problem(409, "the quote expired or was cancelled"))
-def confirm_promise(led: LedgerDep, key: Sales, promise_id: PromiseId,
+             responses=NOT_FOUND | problems.responses(409, "the quote expired or was cancelled"))
+def confirm_promise(led: LedgerDep, key: SalesKey, promise_id: PromiseId,
                     idempotency_key: IdempotencyKeyHeader = None):
     """Confirm a quote before it expires; it then holds until cancelled."""
     p = led.confirm_promise(promise_id, idempotency=idempotency(
         key, idempotency_key, f"promise-confirm:{promise_id}", {"promise": promise_id}))
-    return Promise.model_validate(p.as_dict())
+    return Promise.model_validate(p)
 
 
 @router.get("/commitments", response_model=CommitmentPage, tags=["order promising"])
-def list_commitments(led: LedgerDep, _: Readers,
+def list_commitments(led: LedgerDep, _: AnyKey,
                      source: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      product: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      customer: Annotated[str | None,
@@ -129,25 +110,7 @@ def list_commitments(led: LedgerDep, _: Readers,
     hold, with ``include_quotes``): what to ship from ``source`` on ``ship_date``."""
     rows, nxt = led.commitments(source=source, product=product, customer=customer,
                                 ship_from=ship_from, ship_to=ship_to,
-                                include_quotes=include_quotes, after=_after(cursor, "c"),
+                                include_quotes=include_quotes, after=cursors.after(cursor, "c"),
                                 limit=limit)
-    return CommitmentPage(commitments=[Commitment.model_validate(c, from_attributes=True)
-                                       for c in rows],
-                          next_cursor=_cursor("c", nxt) if nxt is not None else None)
-
-
-def _cursor(tag: str, n: int) -> str:
-    return base64.urlsafe_b64encode(f"{tag}:{n}".encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None, tag: str) -> int | None:
-    if not cursor:
-        return None
-    try:
-        t, n = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":")
-        if t == tag:
-            return int(n)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        pass
-    raise ValidationError("cursor is not one this server gave out; use next_cursor of the "
-                          "previous page or leave it out")
+    return CommitmentPage(commitments=[Commitment.model_validate(c) for c in rows],
+                          next_cursor=cursors.cursor("c", nxt) if nxt is not None else None)

@@ -12,17 +12,17 @@ API with that key, so each role sees exactly what its routes allow.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel
 
-from chainlab.api.deps import get_ledger, require
+from chainlab.api.deps import AnyKey, LedgerDep
 from chainlab.api.problems import PROBLEM_RESPONSES
-from chainlab.ledger import KeyInfo, Ledger, Role
+from chainlab.api.schemas.web import Catalog, Me
+from chainlab.ledger import Role
+from chainlab.ledger.catalog import catalog as read_catalog
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=WEB / "templates")
@@ -49,7 +49,7 @@ def views_of(role: Role) -> list[str]:
     return [v for v, _, roles in VIEWS if role is Role.ADMIN or role in roles]
 
 
-def mount(app: FastAPI) -> None:
+def mount_static(app: FastAPI) -> None:
     """Serve the page's static files at ``/static``."""
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
@@ -68,47 +68,13 @@ def page(request: Request):
     return response
 
 
-class Me(BaseModel):
-    """The caller's key: its prefix, name and role, and the views of the web page it opens."""
-
-    key: str
-    name: str
-    role: Role
-    views: list[str]
-
-
 @router.get("/v1/me", response_model=Me, tags=["keys"])
-def me(key: Annotated[KeyInfo, Depends(require(Role.SALES, Role.PLANNER, Role.ERP))]) -> Me:
+def me(key: AnyKey) -> Me:
     """Who the key belongs to (any valid key)."""
     return Me(key=key.prefix, name=key.name, role=key.role, views=views_of(key.role))
 
 
-class Choice(BaseModel):
-    id: str
-    name: str
-    unit: str | None = None
-
-
-class Catalog(BaseModel):
-    """Active customers and products of the master data, and the dates of the current plan
-    (null before the first publish)."""
-
-    customers: list[Choice]
-    products: list[Choice]
-    plan_version: int | None
-    plan_start: str | None
-    plan_end: str | None
-
-
 @router.get("/v1/catalog", response_model=Catalog, tags=["order promising"])
-def catalog(led: Annotated[Ledger, Depends(get_ledger)],
-            _: Annotated[KeyInfo, Depends(require(Role.SALES, Role.PLANNER, Role.ERP))]
-            ) -> Catalog:
+def catalog(led: LedgerDep, _: AnyKey) -> Catalog:
     """What an order form offers: the customers and products the ledger knows."""
-    from chainlab.ledger.catalog import catalog as read
-
-    c = read(led.engine)
-    return Catalog(customers=[Choice(**x) for x in c.customers],
-                   products=[Choice(**x) for x in c.products], plan_version=c.plan_version,
-                   plan_start=c.plan_start and c.plan_start.isoformat(),
-                   plan_end=c.plan_end and c.plan_end.isoformat())
+    return Catalog.model_validate(read_catalog(led.engine))

@@ -1,69 +1,51 @@
-"""Ledger fixtures: every test that takes ``database_url`` or ``led`` runs on SQLite and on
-PostgreSQL (``CHAINLAB_TEST_DATABASE_URL``; skipped without it). Each PostgreSQL test gets its
-own schema inside a database made for this test session and dropped after it."""
+"""API fixtures: the app over a ledger with the tiny network's master data, on each engine
+(the database fixtures are the shared ones of ``tests/ledger_fixtures.py``), an API key per
+role, and a test client."""
 
 from __future__ import annotations
 
-import os
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ledger_fixtures import ENGINES, empty_database
 
-from chainlab.ledger import Ledger, testing
+from chainlab.ledger import Ledger
 from chainlab.models import Network
 
-DATA = Path(__file__).parents[1] / "data"
-PG = os.environ.get("CHAINLAB_TEST_DATABASE_URL")
+ROLES = ("sales", "planner", "erp", "admin")
 
 
-@pytest.fixture(scope="session")
-def pg_database():
-    if not PG:
-        pytest.skip("CHAINLAB_TEST_DATABASE_URL is not set (CI sets it)")
-    with testing.scratch_postgres(PG) as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A URL of an empty database, on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    url = testing.schema_url(request.getfixturevalue("pg_database"))
-    yield url
-    testing.drop_schema(url)
-
-
-@pytest.fixture
-def led(database_url):
-    """An empty ledger at the current schema."""
-    with Ledger(database_url, upgrade=True) as ledger:
-        yield ledger
-
-
-@pytest.fixture(scope="session")
-def tiny() -> Network:
-    return Network.from_folder(DATA / "tiny")
-
-
-@pytest.fixture
-def tiny_led(led, tiny):
-    """A ledger with the master data of tests/data/tiny."""
-    led.sync(tiny)
-    return led
-
-
-@pytest.fixture
-def app(database_url, tiny):
-    """The API over a ledger with the tiny network's master data, on each engine."""
+def make_app(url: str, tiny: Network, folder: Path):
+    """The API over the ledger at ``url`` with the tiny network's master data: keys checked on
+    every request, a 64 KiB body limit, scenario jobs kept in ``folder``."""
     from chainlab.api.main import create_app
-    from chainlab.api.settings import Settings
+    from chainlab.api.settings import ScenarioSettings, Settings
 
-    with Ledger(database_url, upgrade=True) as ledger:
+    with Ledger(url, upgrade=True) as ledger:
         ledger.sync(tiny)
-    app = create_app(Settings(database_url=database_url, key_cache_seconds=0,
-                              max_body_bytes=64 * 1024))
+    return create_app(Settings(database_url=url, key_cache_seconds=0, max_body_bytes=64 * 1024),
+                      ScenarioSettings(scenario_dir=folder / "scenarios"))
+
+
+@contextlib.contextmanager
+def client_of(app) -> Iterator:
+    """A started app's test client (server errors answer 500, as over HTTP)."""
+    with warnings.catch_warnings():
+        # starlette's TestClient would like httpx2; httpx is what we have
+        warnings.filterwarnings("ignore", message=".*httpx.*")
+        from fastapi.testclient import TestClient
+
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client
+
+
+@pytest.fixture
+def app(database_url, tiny, tmp_path):
+    """The API over a ledger with the tiny network's master data, on each engine."""
+    app = make_app(database_url, tiny, tmp_path)
     yield app
     app.state.ledger.engine.dispose()
 
@@ -72,48 +54,23 @@ def app(database_url, tiny):
 def keys(app) -> dict[str, str]:
     """An API key per role."""
     led = app.state.ledger
-    return {role: led.create_key(role, name=f"test {role}")[0]
-            for role in ("sales", "planner", "erp", "admin")}
+    return {role: led.create_key(role, name=f"test {role}")[0] for role in ROLES}
 
 
 @pytest.fixture
 def client(app):
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*httpx.*")
-        from fastapi.testclient import TestClient
-
-    with warnings.catch_warnings():
-        # starlette's TestClient would like httpx2; httpx is what we have
-        warnings.filterwarnings("ignore", message=".*httpx.*")
-        with TestClient(app, raise_server_exceptions=False) as c:
-            yield c
+    with client_of(app) as c:
+        yield c
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def shared(request, tmp_path_factory, tiny):
     """One app per engine for a whole test module (for tests that only read or whose writes
-    do not disturb each other): (client, keys), with a published plan and a posted move."""
-    import warnings
-
-    from chainlab.api.main import create_app
-    from chainlab.api.settings import Settings
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('shared') / 'ledger.db'}"
-    else:
-        url = testing.schema_url(request.getfixturevalue("pg_database"))
-    with Ledger(url, upgrade=True) as ledger:
-        ledger.sync(tiny)
-    app = create_app(Settings(database_url=url, key_cache_seconds=0, max_body_bytes=64 * 1024))
-    led = app.state.ledger
-    keys = {r: led.create_key(r)[0] for r in ("sales", "planner", "erp", "admin")}
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*httpx.*")
-        from fastapi.testclient import TestClient
-        with TestClient(app, raise_server_exceptions=False) as client:
+    do not disturb each other): (client, keys)."""
+    folder = tmp_path_factory.mktemp("shared")
+    with empty_database(request, folder) as url:
+        app = make_app(url, tiny, folder)
+        keys = {r: app.state.ledger.create_key(r)[0] for r in ROLES}
+        with client_of(app) as client:
             yield client, keys
-    app.state.ledger.engine.dispose()
-    if request.param == "postgresql":
-        testing.drop_schema(url)
+        app.state.ledger.engine.dispose()

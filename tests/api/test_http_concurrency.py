@@ -10,30 +10,24 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from ledger_fixtures import ENGINES, empty_database
 
 from chainlab.api.serving import served
-from chainlab.ledger import Ledger, testing
+from chainlab.ledger import Ledger
 
 CLIENTS = 16
 REQUESTS = 12  # per client; every third posts a list of three moves
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def server(request, tmp_path_factory, tiny):
     """A running ``chainlab serve`` on a free loopback port, one per engine for this module:
     (base URL, erp key)."""
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('http') / 'ledger.db'}"
-    else:
-        database_url = testing.schema_url(request.getfixturevalue("pg_database"))
-    with Ledger(database_url, upgrade=True) as led:
-        led.sync(tiny)
-        key = led.create_key("erp")[0]
-    try:
+    with empty_database(request, tmp_path_factory.mktemp("http")) as database_url:
+        with Ledger(database_url, upgrade=True) as led:
+            led.sync(tiny)
+            key = led.create_key("erp")[0]
         with served(database_url) as base:
             yield base, key
-    finally:
-        if request.param == "postgresql":
-            testing.drop_schema(database_url)
 
 
 def move(client: int, i: int, j: int = 0) -> dict:

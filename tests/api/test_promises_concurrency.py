@@ -15,32 +15,26 @@ from decimal import Decimal
 import httpx
 import pandas as pd
 import pytest
+from ledger_fixtures import ENGINES, empty_database
 
 from chainlab.api.serving import served
-from chainlab.ledger import ORDER_COLUMNS, Ledger, testing
+from chainlab.ledger import ORDER_COLUMNS, Ledger
 
 CLIENTS = 64
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def server(request, tmp_path_factory, tiny):
     """``chainlab serve`` over a ledger with the tiny network, a plan without orders (its
     lanes, routings and hours) and 100 FG1 at DC1, the opening stock of the network less its
     RM1 at PLANT1, so nothing can be made yet: (URL, keys)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('promise-race') / 'ledger.db'}"
-    else:
-        url = testing.schema_url(request.getfixturevalue("pg_database"))
-    with Ledger(url, upgrade=True) as led:
-        net = tiny.copy()
-        net.inventory = net.inventory.drop(index=("PLANT1", "RM1"))
-        assert led.publish_orders(pd.DataFrame(columns=ORDER_COLUMNS),
-                                  network=net).opening_moves == 1
-        keys = {r: led.create_key(r)[0] for r in ("sales", "erp")}
-    try:
+    with empty_database(request, tmp_path_factory.mktemp("promise-race")) as url:
+        with Ledger(url, upgrade=True) as led:
+            net = tiny.copy()
+            net.inventory = net.inventory.drop(index=("PLANT1", "RM1"))
+            assert led.publish_orders(pd.DataFrame(columns=ORDER_COLUMNS),
+                                      network=net).opening_moves == 1
+            keys = {r: led.create_key(r)[0] for r in ("sales", "erp")}
         with served(url) as base:
             yield base, keys
-    finally:
-        if request.param == "postgresql":
-            testing.drop_schema(url)
 
 
 def race(base: str, key: str, bodies: list[dict], retry_every: int = 4) -> list[httpx.Response]:

@@ -26,8 +26,7 @@ def make_app(tmp: Path, workers: int = 1):
     from chainlab.api import routes as api_routes
     from chainlab.api.main import create_app
     from chainlab.api.routes import scenarios
-    from chainlab.api.routes.scenarios import ScenarioSettings
-    from chainlab.api.settings import Settings
+    from chainlab.api.settings import ScenarioSettings, Settings
 
     url = f"sqlite:///{tmp / 'ledger.db'}"
     app = create_app(Settings(database_url=url, key_cache_seconds=0))
@@ -265,8 +264,7 @@ def test_an_unknown_backend_is_422(served):
 def test_the_scenario_files_of_the_root(tmp_path):
     """The bundled examples by default: every file, parsed, with its text as it is."""
     from chainlab.api.main import create_app
-    from chainlab.api.routes.scenarios import ScenarioSettings
-    from chainlab.api.settings import Settings
+    from chainlab.api.settings import ScenarioSettings, Settings
     from chainlab.scenarios import EXAMPLES
 
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}"))
@@ -289,7 +287,7 @@ def test_the_scenario_files_of_the_root(tmp_path):
 
 
 def test_a_scenario_file_that_does_not_parse_is_listed_with_its_error(served, tmp_path):
-    from chainlab.api.routes.scenarios import ScenarioSettings
+    from chainlab.api.settings import ScenarioSettings
 
     c, keys, app = served
     root = tmp_path / "root"

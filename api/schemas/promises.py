@@ -1,6 +1,6 @@
-"""Request and response bodies of order promising (``/v1/atp``, ``/v1/promises``,
-``/v1/commitments``): ``PromiseCreate`` asks, ``AtpAnswer`` answers a check, ``Promise`` is a
-promise as the ledger holds it.
+"""Order promising (``/v1/atp/check``, ``/v1/promises``, ``/v1/commitments``):
+``PromiseCreate`` asks, ``AtpAnswer`` answers a check, ``Promise`` is a promise as the ledger
+holds it, ``Commitment`` a sales-order line of one.
 
 Quantities are JSON numbers (or strings), parsed exactly; answers print them as numbers.
 """
@@ -12,9 +12,17 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from chainlab.api.problems import Problem
-from chainlab.api.schemas import Id, Number, Strict
-from chainlab.ledger.promising import MAX_LINES, MAX_QUOTE_MINUTES, Fill, PromiseStatus, SupplyKind
+from chainlab.api.schemas.common import Id, Number, Record, Strict
+from chainlab.api.schemas.problems import Problem
+from chainlab.ledger.promising import (
+    MAX_LINES,
+    MAX_QUOTE_MINUTES,
+    Fill,
+    LineRequest,
+    PromiseRequest,
+    PromiseStatus,
+    SupplyKind,
+)
 
 Quantity = Field(gt=0, allow_inf_nan=False, max_digits=19, decimal_places=6,
                  description="in the product's unit, > 0, at most 6 decimals")
@@ -43,10 +51,19 @@ class PromiseCreate(Strict):
     quote_minutes: int | None = Field(None, ge=1, le=MAX_QUOTE_MINUTES)
     reference: str = Field("", max_length=200)
 
+    def ledger_request(self) -> PromiseRequest:
+        """The request as the ledger takes it."""
+        return PromiseRequest(
+            customer=self.customer,
+            lines=tuple(LineRequest(ln.product, ln.quantity, ln.requested_date)
+                        for ln in self.lines),
+            ship_complete=self.ship_complete, allow_partial=self.allow_partial,
+            quote_minutes=self.quote_minutes, reference=self.reference)
+
 
 # ------------------------------------------------------------------ answering
 
-class PromisedPart(BaseModel):
+class PromisedPart(Record):
     """Units of a line delivered on ``date``, leaving ``source`` on ``ship_date``; ``kind``
     atp (stock and planned receipts) or ctp (made with spare capacity at plant ``source``)."""
 
@@ -58,7 +75,7 @@ class PromisedPart(BaseModel):
     route: str
 
 
-class PromiseAlternative(BaseModel):
+class PromiseAlternative(Record):
     """Another way to serve the line (a partial quantity on time, another DC, CTP)."""
 
     quantity: Number
@@ -68,7 +85,7 @@ class PromiseAlternative(BaseModel):
     note: str
 
 
-class LineAnswer(BaseModel):
+class LineAnswer(Record):
     """The answer to one line: what can be promised, why on that date (``reason``), and the
     alternatives when it is not as asked."""
 
@@ -84,7 +101,7 @@ class LineAnswer(BaseModel):
     alternatives: list[PromiseAlternative]
 
 
-class AtpAnswer(BaseModel):
+class AtpAnswer(Record):
     """What can be promised (``fill``: complete = as asked, late, partial, none); reserves
     nothing."""
 
@@ -98,7 +115,7 @@ class AtpAnswer(BaseModel):
     lines: list[LineAnswer]
 
 
-class Promise(BaseModel):
+class Promise(Record):
     """A promise: ``status`` confirmed (as asked), partial (less or later, accepted with
     allow_partial), quoted (held until ``expires_at``), expired or cancelled."""
 
@@ -129,7 +146,7 @@ class PromiseProblem(Problem):
     answer: AtpAnswer | None = None
 
 
-class Commitment(BaseModel):
+class Commitment(Record):
     """A sales-order line of an active promise: what the ERP ships from ``source`` on
     ``ship_date`` to arrive at the customer on ``delivery_date``."""
 
@@ -150,65 +167,3 @@ class Commitment(BaseModel):
 class CommitmentPage(BaseModel):
     commitments: list[Commitment]
     next_cursor: str | None
-
-
-# ------------------------------------------------------------------ ATP tables
-
-class AtpDay(BaseModel):
-    """One day of an ATP table: supply and commitments that day, ATP after backward
-    consumption, and what a new promise may take that day (``cumulative``)."""
-
-    date: dt.date
-    supply: Number
-    demand: Number
-    atp: Number
-    cumulative: Number
-    receipts: list[str]
-
-
-class AtpSite(BaseModel):
-    site: str
-    product: str
-    available_now: Number
-    available_in_all: Number
-    days: list[AtpDay]
-
-
-# ------------------------------------------------------------------ tiers and quotas
-
-class QuotaCreate(Strict):
-    """``quantity`` of ``product`` that customers of ``tier`` (1 the highest) may be promised
-    to ship in [``period_start``, ``period_end``)."""
-
-    product: Id
-    tier: int = Field(ge=1, le=99)
-    period_start: dt.date
-    period_end: dt.date
-    quantity: Decimal = Field(ge=0, allow_inf_nan=False, max_digits=19, decimal_places=6)
-
-
-class QuotasPut(Strict):
-    """Quotas to add or change; ``replace`` drops the other quotas of the products named."""
-
-    quotas: list[QuotaCreate] = Field(max_length=10_000)
-    replace: bool = False
-
-
-class Quota(BaseModel):
-    product: str
-    tier: int
-    period_start: dt.date
-    period_end: dt.date
-    quantity: Number
-    used: Number
-
-
-class TierPut(Strict):
-    """The customer's tier (1 the highest), or null for none."""
-
-    tier: int | None = Field(ge=1, le=99)
-
-
-class CustomerTier(BaseModel):
-    customer: str
-    tier: int | None
