@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chainlab.api.cli_scenario import register
+from chainlab.cli.scenario import register
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 

@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chainlab.api.cli_demand import demand_command
+from chainlab.cli.demand import demand_command
 from chainlab.models import Network
 from chainlab.scenarios import EXAMPLES
 

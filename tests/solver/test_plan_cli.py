@@ -10,7 +10,7 @@ import typer
 from plan_testing import DATA
 from typer.testing import CliRunner
 
-from chainlab.api.cli_plan import plan_command
+from chainlab.cli.plan import plan_command
 
 ROOT = Path(__file__).resolve().parents[2]
 

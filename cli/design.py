@@ -33,7 +33,7 @@ def _guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from chainlab.api.cli import guarded
+        from chainlab.cli.app import guarded
         return guarded(fn)(*args, **kwargs)
 
     return wrapper
@@ -83,7 +83,7 @@ def design_command(
     ] = None,
 ):
     """Network design: which sites to open or close, who serves whom, at what cost."""
-    from chainlab.api.cli import emit, err, load
+    from chainlab.cli.app import emit, err, load
     from chainlab.models import ValidationError
     from chainlab.solver.design import DesignOptions, design
 
@@ -148,7 +148,7 @@ def _print(d, explanations, out) -> None:
     import pandas as pd
     from rich.table import Table
 
-    from chainlab.api.cli import out as console
+    from chainlab.cli.app import out as console
 
     console.print(f"[bold]design of {d.network}[/]: {d.status.value}"
                   + (f", objective {d.objective:,.2f} {d.currency}" if d.objective is not None

@@ -40,8 +40,8 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
     from rich.panel import Panel
     from rich.table import Table
 
-    from chainlab.api.cli import err, out, print_report, summary_table
-    from chainlab.api.cli_scenario import Progress, print_comparison
+    from chainlab.cli.app import err, out, print_report, summary_table
+    from chainlab.cli.scenario import Progress, print_comparison
     from chainlab.models import ValidationError, check
     from chainlab.scenarios import EXAMPLES, spec
     from chainlab.scenarios.compare import compare

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from chainlab.api.clikit import emit, err, guarded, load
+from chainlab.cli.kit import emit, err, guarded, load
 from chainlab.models.files import atomic_file
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
@@ -229,7 +229,7 @@ def fan_chart(path: Path, model, crm, top: int = FAN_PRODUCTS) -> Path:
 def _print(result: dict, model) -> None:
     from rich.table import Table
 
-    from chainlab.api.clikit import out
+    from chainlab.cli.kit import out
 
     bt = result["backtest"]
     t = Table(title=f"backtest: {bt['buckets']} {result['bucket']}s from {bt['origin']}")

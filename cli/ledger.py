@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from chainlab.api.clikit import emit, err, guarded, out
+from chainlab.cli.kit import emit, err, guarded, out
 from chainlab.ledger.types import Role
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
@@ -74,7 +74,7 @@ def publish_command(
     beside the plan) the ledger's master data is synced from it first; without, the plan must
     use only sites and products the ledger already has. With its network, the network's
     on-hand stock is posted as opening stock where the ledger has no stock moves yet."""
-    from chainlab.api.clikit import load
+    from chainlab.cli.kit import load
     from chainlab.ledger import db
     from chainlab.models.errors import NotFoundError
 

@@ -57,7 +57,7 @@ def _guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from chainlab.api.cli import guarded
+        from chainlab.cli.app import guarded
         return guarded(fn)(*args, **kwargs)
 
     return wrapper
@@ -159,7 +159,7 @@ def run_command(
         time_limit: TimeOpt = None, gap: GapOpt = None, as_json: JsonOpt = False):
     """Run what-if scenario files: demand model, overrides, plan, simulation; each run stored
     in its own folder under --out with a manifest to reproduce it."""
-    from chainlab.api.cli import emit, err
+    from chainlab.cli.app import emit, err
     from chainlab.scenarios.executor import open_pool
     from chainlab.scenarios.run import RunOptions, ScenariosFailed, run
 
@@ -195,7 +195,7 @@ def run_command(
 def _print_runs(runs) -> None:
     from rich.table import Table
 
-    from chainlab.api.cli import out as console
+    from chainlab.cli.app import out as console
 
     t = Table(title="scenario runs")
     for c in ("scenario", "plan", "objective", "fill rate [95% CI]", "total cost [95% CI]",
@@ -236,7 +236,7 @@ def compare_command(
         as_json: JsonOpt = False):
     """Compare scenario runs: KPIs with deltas against the baseline and confidence intervals
     of the differences (paired on common random numbers), costs, plan changes."""
-    from chainlab.api.cli import emit
+    from chainlab.cli.app import emit
     from chainlab.scenarios.compare import compare
 
     c = compare(dirs, baseline)
@@ -252,7 +252,7 @@ def compare_command(
         return
     print_comparison(c)
     if html is not None:
-        from chainlab.api.cli import err
+        from chainlab.cli.app import err
 
         err.print(f"report written to {html}", highlight=False)
 
@@ -261,7 +261,7 @@ def print_comparison(c, kpis=None) -> None:
     """The comparison as rich tables on stdout: KPIs with deltas and intervals, plan changes."""
     from rich.table import Table
 
-    from chainlab.api.cli import out as console
+    from chainlab.cli.app import out as console
     from chainlab.scenarios.compare import MAIN_KPIS
 
     pct = f"{c.confidence:.0%}"
@@ -318,8 +318,8 @@ def reproduce_command(
         as_json: JsonOpt = False):
     """Run a stored run again from its manifest (same inputs, seed, replications, solver
     options) and check that the numbers are the same, bit for bit."""
-    from chainlab.api.cli import emit, err
-    from chainlab.api.cli import out as console
+    from chainlab.cli.app import emit, err
+    from chainlab.cli.app import out as console
     from chainlab.scenarios.executor import open_pool
     from chainlab.scenarios.run import reproduce, same_numbers
     from chainlab.scenarios.store import open_run

@@ -22,7 +22,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from chainlab.api.clikit import emit, err, guarded, load, out
+from chainlab.cli.kit import emit, err, guarded, load, out
 from chainlab.models import ChainlabError, Network
 from chainlab.solver import Plan, Progress, SolveOptions, Status, Timing, Unmet, backends, plan
 

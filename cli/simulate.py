@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from chainlab.api.clikit import emit, err, guarded, load
+from chainlab.cli.kit import emit, err, guarded, load
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
@@ -88,7 +88,7 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
 def _print(result, out) -> None:
     from rich.table import Table
 
-    from chainlab.api.clikit import out as console
+    from chainlab.cli.kit import out as console
 
     t = Table(title=f"{result.network}: {result.n} replications, seed {result.seed} "
                     f"({result.engine}, {result.replenishment}, {result.seconds:.1f}s)")

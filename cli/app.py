@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chainlab.api.clikit import emit, err, guarded, load, out
+from chainlab.cli.kit import emit, err, guarded, load, out
 from chainlab.models import check
 from chainlab.models import schema as _schema
 
@@ -112,7 +112,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="output folder")] =
     """The whole pipeline on the bundled example: validate, demand from the CRM, plan and
     simulate the baseline and three what-ifs (demand surge, plant outage, new DC), compare
     them (report.html), publish the chosen plan to a SQLite ledger, check ATP and promise."""
-    from chainlab.api.cli_demo import run_demo
+    from chainlab.cli.demo import run_demo
 
     result = run_demo(out_dir, replications=replications, workers=workers, as_json=as_json)
     if as_json:
@@ -121,12 +121,12 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="output folder")] =
 
 def _register() -> None:
     """The commands that live in their own modules (each imports its engine lazily)."""
-    from chainlab.api.cli_demand import demand_command
-    from chainlab.api.cli_design import design_command
-    from chainlab.api.cli_ledger import register as register_ledger
-    from chainlab.api.cli_plan import plan_command
-    from chainlab.api.cli_scenario import register as register_scenario
-    from chainlab.api.cli_simulate import simulate_command
+    from chainlab.cli.demand import demand_command
+    from chainlab.cli.design import design_command
+    from chainlab.cli.ledger import register as register_ledger
+    from chainlab.cli.plan import plan_command
+    from chainlab.cli.scenario import register as register_scenario
+    from chainlab.cli.simulate import simulate_command
 
     app.command("plan")(plan_command)
     app.command("design")(design_command)
