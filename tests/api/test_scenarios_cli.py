@@ -1,5 +1,5 @@
 """``chainlab scenario run|compare|reproduce`` (CONTRACTS §3) through a typer app that registers
-the group the way api/cli.py does."""
+the group the way cli/app.py does."""
 
 from __future__ import annotations
 

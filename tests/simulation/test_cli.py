@@ -1,5 +1,5 @@
 """``chainlab simulate`` (CONTRACTS §3), through a typer app that registers the command the way
-api/cli.py does."""
+cli/app.py does."""
 
 import json
 
