@@ -1,3 +1,3 @@
-"""The outward face of the engine: the FastAPI app (thin routes), auth, settings, the planner web
-page, and the command line (``api/cli.py``).
+"""The outward face of the engine over HTTP: the FastAPI app (thin routes), auth, settings and
+the planner web page. The command line lives in :mod:`chainlab.cli`.
 """

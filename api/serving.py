@@ -49,7 +49,7 @@ def served(database_url: str, *, port: int | None = None, workers: int = 1,
     127.0.0.1; yields the base URL. ``env``: more ``CHAINLAB_*`` settings; ``log``: a file for
     the server's output (default: this process's)."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "chainlab.api.cli", "serve", "--host", "127.0.0.1", "--port",
+    cmd = [sys.executable, "-m", "chainlab.cli", "serve", "--host", "127.0.0.1", "--port",
            str(port), "--database-url", database_url, "--workers", str(workers),
            "--log-level", "warning"]
     proc = subprocess.Popen(cmd, env=os.environ | (env or {}), stdout=log, stderr=log,

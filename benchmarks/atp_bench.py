@@ -57,7 +57,7 @@ TARGET_CHECK_P99_MS = 2.0
 TARGET_HTTP_P99_MS = 25.0
 SERVE = textwrap.dedent("""
     import sys
-    from chainlab.api.cli_ledger import serve_command
+    from chainlab.cli.ledger import serve_command
     serve_command(host="127.0.0.1", port=int(sys.argv[2]), database_url=sys.argv[1],
                   workers=1, log_level="warning")
 """)

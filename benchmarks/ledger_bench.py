@@ -102,7 +102,7 @@ def bench_publish(url: str, n: int) -> dict:
 
 SERVE = textwrap.dedent("""
     import sys
-    from chainlab.api.cli_ledger import serve_command
+    from chainlab.cli.ledger import serve_command
     serve_command(host="127.0.0.1", port=int(sys.argv[2]), database_url=sys.argv[1],
                   workers=int(sys.argv[3]), log_level="warning")
 """)

@@ -45,7 +45,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 
 def demo(folder: Path) -> Path:
     if not (folder / "ledger.db").exists():
-        from chainlab.api.cli_demo import run_demo
+        from chainlab.cli.demo import run_demo
 
         print(f"running chainlab demo into {folder} ...", file=sys.stderr)
         run_demo(folder, replications=2, as_json=True)

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chainlab.api.cli_ledger import find_network, register
+from chainlab.cli.ledger import find_network, register
 from chainlab.ledger import Ledger, db
 
 DATA = Path(__file__).parents[1] / "data"

@@ -1,5 +1,5 @@
 """``chainlab scenario run|compare|reproduce`` (CONTRACTS §3) through a typer app that registers
-the group the way api/cli.py does."""
+the group the way cli/app.py does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chainlab.api.cli_scenario import register
+from chainlab.cli.scenario import register
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from chainlab.api.cli import app
+from chainlab.cli.app import app
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 runner = CliRunner()

@@ -1,6 +1,6 @@
-"""``chainlab demand`` (api.cli_demand) on the bundled example and on bad input.
+"""``chainlab demand`` (chainlab.cli.demand) on the bundled example and on bad input.
 
-The command is mounted on a small typer app here, as api/cli.py mounts it.
+The command is mounted on a small typer app here, as cli/app.py mounts it.
 """
 
 import json
@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chainlab.api.cli_demand import demand_command
+from chainlab.cli.demand import demand_command
 from chainlab.models import Network
 from chainlab.scenarios import EXAMPLES
 

@@ -1,5 +1,5 @@
 """``chainlab simulate`` (CONTRACTS §3), through a typer app that registers the command the way
-api/cli.py does."""
+cli/app.py does."""
 
 import json
 
@@ -9,7 +9,7 @@ import typer
 from sim_networks import single_stage
 from typer.testing import CliRunner
 
-from chainlab.api.cli_simulate import simulate_command
+from chainlab.cli.simulate import simulate_command
 
 
 @pytest.fixture(scope="module")

@@ -276,7 +276,7 @@ def test_summary_and_folder(tmp_path):
 
 
 def cli():
-    from chainlab.api.cli import app
+    from chainlab.cli.app import app
 
     return app
 

@@ -1,4 +1,4 @@
-"""`chainlab plan` (api/cli_plan.py) and `benchmarks/instances.py`."""
+"""`chainlab plan` (cli/plan.py) and `benchmarks/instances.py`."""
 
 import json
 import subprocess
@@ -10,7 +10,7 @@ import typer
 from plan_testing import DATA
 from typer.testing import CliRunner
 
-from chainlab.api.cli_plan import plan_command
+from chainlab.cli.plan import plan_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def app():
     a = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     a.command("plan")(plan_command)
-    a.command("noop")(lambda: None)  # two commands, as in api.cli: `plan` is a subcommand
+    a.command("noop")(lambda: None)  # two commands, as in chainlab.cli.app: `plan` is a subcommand
     return a
 
 

@@ -126,7 +126,7 @@ def test_robust_plan_is_filled_on_the_day_when_executed():
 
 @pytest.fixture(scope="module")
 def app():
-    from chainlab.api.cli_plan import plan_command
+    from chainlab.cli.plan import plan_command
 
     a = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     a.command("plan")(plan_command)

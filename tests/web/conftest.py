@@ -61,7 +61,7 @@ def browser():
 def demo(tmp_path_factory):
     """``chainlab demo`` with 2 replications: the network, four runs recorded as scenario jobs,
     and the published plan in ``ledger.db``."""
-    from chainlab.api.cli_demo import run_demo
+    from chainlab.cli.demo import run_demo
 
     out = tmp_path_factory.mktemp("web") / "demo"
     result = run_demo(out, replications=2, as_json=True)

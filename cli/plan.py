@@ -1,12 +1,12 @@
 """``chainlab plan NET``: the production-distribution plan from the command line.
 
-Registered in :mod:`api.cli` with ``app.command("plan")(plan_command)``. While solving, a live
+Registered in :mod:`chainlab.cli.app` by :func:`register`. While solving, a live
 line on stderr shows the phase, the elapsed time and, when the solver reports them, the
 incumbent and bound; then a summary table (or, with ``--json``, one JSON object on stdout).
 Exit status: 0 with a plan (optimal, or feasible at the time limit), 1 for bad input or when
 there is no plan (infeasible: the diagnosis says what cannot be met; time limit without a plan).
 
-Error handling, JSON output and loading come from :mod:`api.clikit`, shared by every command.
+Error handling, JSON output and loading come from :mod:`chainlab.cli.kit`, shared by every command.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from chainlab.api.clikit import emit, err, guarded, load, out
+from chainlab.cli.kit import emit, err, guarded, load, out
 from chainlab.models import ChainlabError, Network
 from chainlab.solver import Plan, Progress, SolveOptions, Status, Timing, Unmet, backends, plan
 
@@ -160,3 +160,8 @@ def plan_command(
                    Status.UNBOUNDED: "the model is unbounded"}.get(p.status, p.status.value)
             err.print(f"[bold red]no plan:[/] {why}", highlight=False)
         raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan`` to a typer app."""
+    app.command("plan")(plan_command)

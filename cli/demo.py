@@ -28,21 +28,55 @@ import datetime as dt
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from chainlab.cli.kit import (
+    JsonOpt,
+    ScenarioProgress,
+    emit,
+    err,
+    guarded,
+    out,
+    print_comparison,
+    print_report,
+    summary_table,
+)
+from chainlab.models import ValidationError, check
 
 DEMO_SCENARIOS = ("baseline", "surge-east", "plant2-outage", "open-dc-mountain")
 #: the scenarios that are decisions (the others are risks)
 DECISIONS = ("baseline", "open-dc-mountain")
 
 
+@guarded
+def demo_command(
+        out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+            "chainlab-out"),
+        replications: Annotated[int, typer.Option("--replications", "-n", min=2,
+                                                  help="replications per scenario")] = 20,
+        workers: Annotated[int | None, typer.Option(
+            "--workers", min=1, help="local worker processes (default: the cores)")] = None,
+        as_json: JsonOpt = False):
+    """The whole pipeline on the bundled example: validate, demand from the CRM, plan and
+    simulate the baseline and three what-ifs (demand surge, plant outage, new DC), compare
+    them (report.html), publish the chosen plan to a SQLite ledger, check ATP and promise."""
+    result = run_demo(out_dir, replications=replications, workers=workers, as_json=as_json)
+    if as_json:
+        emit(result)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` to a typer app."""
+    app.command("demo")(demo_command)
+
+
 def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
              as_json: bool = False) -> dict:
     """Run the demo; print its summaries (unless ``as_json``) and return its JSON object."""
-    from rich.panel import Panel
-    from rich.table import Table
-
-    from chainlab.api.cli import err, out, print_report, summary_table
-    from chainlab.api.cli_scenario import Progress, print_comparison
-    from chainlab.models import ValidationError, check
     from chainlab.scenarios import EXAMPLES, spec
     from chainlab.scenarios.compare import compare
     from chainlab.scenarios.executor import open_pool
@@ -97,7 +131,7 @@ def run_demo(out_dir: Path, replications: int = 20, workers: int | None = None,
     with open_pool(workers=workers) as pool:
         if not as_json:
             err.print(f"on {pool.describe()}", highlight=False)
-        with Progress(err, quiet=as_json) as progress:
+        with ScenarioProgress(err, quiet=as_json) as progress:
             runs = run(files, out_dir / "runs", pool=pool, cache=cache, progress=progress,
                        options=RunOptions(replications=replications))
     by_name = {r.scenario: r for r in runs}
@@ -178,8 +212,6 @@ class _Steps:
 
 
 def _print_baseline(base, out) -> None:
-    from rich.table import Table
-
     m = base.manifest
     p = m["plan"]
     t = Table(title=f"baseline plan: {p['status']}, objective {p['objective']:,.0f} "
@@ -213,8 +245,6 @@ def _atp(led, net, say, out, as_json) -> dict:
     if not hasattr(led, "check") or not hasattr(led, "promise"):
         say("[yellow]skipped:[/] this ledger has no available-to-promise yet")
         return {"skipped": "the ledger has no ATP"}
-    from rich.table import Table
-
     cal = net.calendar
     today = cal.start
     demand = net.demand_by_period().reset_index()

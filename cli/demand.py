@@ -15,7 +15,7 @@ the CRM's own probabilities) and the expected demand per period. ``--out DIR`` w
 * ``summary.json``: the ``--json`` object;
 * ``fan_chart.png``: history, expected demand and P10-P90 band of the largest products.
 
-Register with ``app.command("demand")(demand_command)`` in ``api/cli.py``.
+Register with :func:`register`.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
+from rich.table import Table
 
-from chainlab.api.clikit import emit, err, guarded, load
-from chainlab.models.files import atomic_file
+from chainlab.cli.kit import JsonOpt, NetArg, emit, err, guarded, load
+from chainlab.cli.kit import out as console
+from chainlab.models.files import atomic_file, atomic_write_text
+from chainlab.models.io import to_text_frame
+from chainlab.models.schema import TABLES
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
-NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
 CrmOpt = Annotated[Path, typer.Option("--crm", help="CRM folder (orders.csv, opportunities.csv) "
                                                     "or a .json file of the same records")]
 OutOpt = Annotated[Path | None, typer.Option(
@@ -129,10 +131,6 @@ def _library() -> dict:
 
 def write_outputs(out: Path, model, bt, crm, expected: pd.DataFrame) -> list[str]:
     """Write the files of ``--out`` (see the module docstring); returns their names."""
-    from chainlab.models.files import atomic_write_text
-    from chainlab.models.io import to_text_frame
-    from chainlab.models.schema import TABLES
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {
@@ -156,7 +154,6 @@ def _dated(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_json(path: Path, obj: dict) -> None:
-    from chainlab.models.files import atomic_write_text
     atomic_write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
 
 
@@ -227,10 +224,6 @@ def fan_chart(path: Path, model, crm, top: int = FAN_PRODUCTS) -> Path:
 
 
 def _print(result: dict, model) -> None:
-    from rich.table import Table
-
-    from chainlab.api.clikit import out
-
     bt = result["backtest"]
     t = Table(title=f"backtest: {bt['buckets']} {result['bucket']}s from {bt['origin']}")
     for c in ("level", "WAPE", "WAPE seasonal naive", "P10-P90 coverage", "inside P10-P90"):
@@ -239,7 +232,7 @@ def _print(result: dict, model) -> None:
         t.add_row(lvl.replace("pair", "customer x product"), _pct(v["wape"]),
                   _pct(v["wape_seasonal_naive"]), _pct(v["coverage_p10_p90"]),
                   _pct(v["share_inside_p10_p90"]))
-    out.print(t)
+    console.print(t)
     s = Table(title="stage win rates (closed opportunities by the stage they closed from)")
     for c in ("stage", "closed", "won", "observed", "CRM probability", "used", "open",
               "open quantity"):
@@ -248,18 +241,23 @@ def _print(result: dict, model) -> None:
         s.add_row(r["stage"], str(r["closed"]), str(r["won"]), _pct(r["observed_win_rate"]),
                   _pct(r["crm_probability"]), _pct(r["win_rate"]), str(r["open"]),
                   f"{r['open_quantity']:,.0f}")
-    out.print(s)
+    console.print(s)
     c = result["components"]
-    out.print(f"expected demand over {result['periods']} {result['bucket']}s from "
+    console.print(f"expected demand over {result['periods']} {result['bucket']}s from "
               f"{result['origin']}: [bold]{result['total_expected']:,.0f}[/] "
               f"({c['firm_orders']:,.0f} firm orders, {c['run_rate']:,.0f} run rate, "
               f"{c['pipeline']:,.0f} pipeline)", highlight=False)
     if result.get("files"):
-        out.print("wrote " + ", ".join(result["files"]), highlight=False)
+        console.print("wrote " + ", ".join(result["files"]), highlight=False)
     for w in result["warnings"][:10]:
-        out.print(f"[yellow]warning:[/] {w['file']}: {w['message']}", highlight=False)
-    out.print(f"{result['seconds']['total']:.1f} s", style="dim")
+        console.print(f"[yellow]warning:[/] {w['file']}: {w['message']}", highlight=False)
+    console.print(f"{result['seconds']['total']:.1f} s", style="dim")
 
 
 def _pct(v) -> str:
     return "" if v is None else f"{100 * v:.1f} %"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demand`` to a typer app."""
+    app.command("demand")(demand_command)

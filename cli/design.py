@@ -10,36 +10,27 @@ writes the design's tables (see :meth:`solver.design_result.Design.to_folder`). 
 when the input is bad or the design has no answer (infeasible, or no solution in the time
 limit); the message says which.
 
-Register with ``app.command("design")(design_command)`` in ``api/cli.py``.
+Register with :func:`register`.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
+from rich.table import Table
+
+from chainlab.cli.kit import JsonOpt, NetArg, emit, err, guarded, load
+from chainlab.cli.kit import out as console
+from chainlab.models import SiteKind, SiteStatus, ValidationError
 
 #: explain every decision by default when at most this many sites are decided
 AUTO_EXPLAIN = 5
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
-NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
 
-
-def _guarded(fn):
-    """``api.cli.guarded``, looked up when the command runs (api.cli imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from chainlab.api.cli import guarded
-        return guarded(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-@_guarded
+@guarded
 def design_command(
     net: NetArg,
     backend: Annotated[str | None, typer.Option(
@@ -83,8 +74,6 @@ def design_command(
     ] = None,
 ):
     """Network design: which sites to open or close, who serves whom, at what cost."""
-    from chainlab.api.cli import emit, err, load
-    from chainlab.models import ValidationError
     from chainlab.solver import DesignOptions, design, explain_design
 
     network = load(net)
@@ -145,11 +134,6 @@ def design_command(
 
 
 def _print(d, explanations, out) -> None:
-    import pandas as pd
-    from rich.table import Table
-
-    from chainlab.api.cli import out as console
-
     console.print(f"[bold]design of {d.network}[/]: {d.status.value}"
                   + (f", objective {d.objective:,.2f} {d.currency}" if d.objective is not None
                      else "")
@@ -164,7 +148,7 @@ def _print(d, explanations, out) -> None:
         console.print("not proven optimal: the solver stopped at its limit; a longer "
                       "--time-limit, a larger --gap or --aggregate may settle it", highlight=False)
     s = d.sites
-    shown = s[s["decided"] | (s["level"] != "") | s["kind"].isin(["plant", "dc"])]
+    shown = s[s["decided"] | (s["level"] != "") | s["kind"].isin([SiteKind.PLANT, SiteKind.DC])]
     t = Table(title="sites")
     for c in ("site", "kind", "decision", "throughput", "peak", "customers", "fixed cost",
               "open cost"):
@@ -193,7 +177,7 @@ def _print(d, explanations, out) -> None:
 
 def _decision(r) -> str:
     """What the design does with a site: opened / not opened (candidates), kept / closed."""
-    if r.status == "candidate":
+    if r.status == SiteStatus.CANDIDATE:
         text = "opened" if r.open else "not opened"
     else:
         text = "kept" if r.open else "closed"
@@ -202,4 +186,9 @@ def _decision(r) -> str:
     return text + (" (forced)" if r.forced else "")
 
 
-__all__ = ["AUTO_EXPLAIN", "design_command"]
+def register(app: typer.Typer) -> None:
+    """Add ``design`` to a typer app."""
+    app.command("design")(design_command)
+
+
+__all__ = ["AUTO_EXPLAIN", "design_command", "register"]

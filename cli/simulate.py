@@ -10,7 +10,7 @@ facts of the run. ``--out DIR`` writes the result tables (kpis, replications, si
 service, balance), ``summary.json`` and ``simulation.png`` (inventory, backlog and fill rate
 over time).
 
-Register with ``app.command("simulate")(simulate_command)`` in ``api/cli.py``.
+Register with :func:`register`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from chainlab.api.clikit import emit, err, guarded, load
+from chainlab.cli.kit import JsonOpt, NetArg, emit, err, guarded, load
+from chainlab.cli.kit import out as console
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
-NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
 PlanOpt = Annotated[Path | None, typer.Option(
     "--plan", help="plan folder (from `chainlab plan --out`) to execute; default: each stock "
                    "point's inventory policy")]
@@ -86,10 +86,6 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
 
 
 def _print(result, out) -> None:
-    from rich.table import Table
-
-    from chainlab.api.clikit import out as console
-
     t = Table(title=f"{result.network}: {result.n} replications, seed {result.seed} "
                     f"({result.engine}, {result.replenishment}, {result.seconds:.1f}s)")
     for c in ("KPI", "mean", "95% CI", "unit"):
@@ -109,3 +105,8 @@ def _print(result, out) -> None:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
     if out is not None:
         console.print(f"written to {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` to a typer app."""
+    app.command("simulate")(simulate_command)

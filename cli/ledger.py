@@ -1,27 +1,29 @@
 """The ledger's commands: ``publish``, ``serve``, ``db upgrade``, ``keys create``.
 
-They follow ``api/cli.py``: ``--json`` prints one JSON object, chainlab errors exit 1 with a
-message, wrong usage exits 2. ``--database-url`` defaults to ``CHAINLAB_DATABASE_URL``, else a
-SQLite file (:func:`ledger.db.default_database_url`), whose schema these commands create on
-first use; a PostgreSQL database needs ``chainlab db upgrade`` first.
+They follow the rest of the command line: ``--json`` prints one JSON object, chainlab errors
+exit 1 with a message, wrong usage exits 2. ``--database-url`` defaults to
+``CHAINLAB_DATABASE_URL``, else a SQLite file (:func:`ledger.db.default_database_url`), whose
+schema these commands create on first use; a PostgreSQL database needs ``chainlab db upgrade``
+first.
 
-Register them with :func:`register` (``register(app)`` in ``api/cli.py``), or one by one:
-``app.command("publish")(publish_command)``, a ``db`` group with ``upgrade``, a ``keys`` group
-with ``create``.
+Register them with :func:`register` (``register(app)`` in :mod:`chainlab.cli.app`), or one by
+one: ``app.command("publish")(publish_command)``, a ``db`` group with ``upgrade``, a ``keys``
+group with ``create``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chainlab.api.clikit import emit, err, guarded, out
+from chainlab.cli.kit import JsonOpt, emit, err, guarded, load, out
 from chainlab.ledger.types import Role
+from chainlab.models.errors import NotFoundError
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 UrlOpt = Annotated[str | None, typer.Option(
     "--database-url", envvar="CHAINLAB_DATABASE_URL", show_envvar=True,
     help="ledger database (default: a SQLite file in the user's data folder)")]
@@ -74,9 +76,7 @@ def publish_command(
     beside the plan) the ledger's master data is synced from it first; without, the plan must
     use only sites and products the ledger already has. With its network, the network's
     on-hand stock is posted as opening stock where the ledger has no stock moves yet."""
-    from chainlab.api.clikit import load
     from chainlab.ledger import db
-    from chainlab.models.errors import NotFoundError
 
     if not plan_dir.is_dir():
         raise NotFoundError(f"plan folder {plan_dir} does not exist; write one with "
@@ -109,8 +109,6 @@ def serve_command(
                                              help="server processes")] = 1,
         log_level: Annotated[str, typer.Option("--log-level")] = "info"):
     """Run the HTTP API (CONTRACTS §5) with uvicorn."""
-    import os
-
     import uvicorn
 
     from chainlab.api.main import create_app
