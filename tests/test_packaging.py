@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -78,8 +79,13 @@ def test_import_chainlab_models_loads_no_solver():
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # built from a copy: setuptools leaves a build/ folder in the tree it builds
+    src = out / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache",
+        ".hypothesis", "artifacts", ".venv"))
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                        str(ROOT)], capture_output=True, text=True)
+                        str(src)], capture_output=True, text=True)
     if r.returncode and "Could not find a version" in r.stderr:
         pytest.skip("building the wheel needs setuptools from the package index")
     assert r.returncode == 0, r.stderr
