@@ -76,6 +76,37 @@ class Buy:
 Source = Transfer | Make | Buy
 
 
+@dataclass(frozen=True)
+class MakeRelease:
+    """Plan mode: ``qty`` units released to production at node ``node``."""
+
+    node: int
+    qty: float
+
+
+@dataclass(frozen=True)
+class ShipRelease:
+    """Plan mode: ``qty`` units shipped on ``lane`` from node ``origin`` to node ``to``."""
+
+    lane: int
+    origin: int
+    to: int
+    qty: float
+
+
+@dataclass(frozen=True)
+class BuyRelease:
+    """Plan mode: ``qty`` units shipped by supply ``supply`` on ``lane`` to node ``to``."""
+
+    supply: int
+    lane: int
+    to: int
+    qty: float
+
+
+Release = MakeRelease | ShipRelease | BuyRelease
+
+
 @dataclass
 class Node:
     site: str
@@ -121,9 +152,8 @@ class SimModel:
     #: per lane and day of departure: transit multiplier and extra days of lane delays
     lane_scale: np.ndarray | None
     lane_extra: np.ndarray | None
-    #: plan mode: per day, releases ("make", node, q) / ("ship", lane, from node, to node, q) /
-    #: ("buy", supply, lane, to node, q)
-    releases: dict[int, list[tuple]] = field(default_factory=dict)
+    #: plan mode: per day, the releases of that day in plan order
+    releases: dict[int, list[Release]] = field(default_factory=dict)
     fixed_cost_per_day: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
@@ -468,16 +498,16 @@ class _Builder:
         for n, lv in zip(self.nodes, level):
             n.level = lv
 
-    def _plan_releases(self) -> dict[int, list[tuple]]:
+    def _plan_releases(self) -> dict[int, list[Release]]:
         plan, net = self.plan, self.net
         plan.check(net)
         d = net.calendar.days
-        out: dict[int, list[tuple]] = defaultdict(list)
+        out: dict[int, list[Release]] = defaultdict(list)
         prod = plan.production
         for k, p, t, q in zip(prod["plant"], prod["product"], prod["period"], prod["quantity"]):
             if q > 0 and self._active(k):
                 i = self._node(k, p)
-                out[int(t) * d].append(("make", i, float(q)))
+                out[int(t) * d].append(MakeRelease(i, float(q)))
         lanes = net.lanes
         sh = plan.shipments
         for lid, p, t, q in zip(sh["lane"], sh["product"], sh["period"], sh["quantity"]):
@@ -495,9 +525,11 @@ class _Builder:
                                                  "supply.csv; was the plan made for another "
                                                  "network?", column="lane")
                     continue
-                out[int(t) * d].append(("buy", self._supply(o, p), self._lane(lid), to, float(q)))
+                out[int(t) * d].append(BuyRelease(self._supply(o, p), self._lane(lid), to,
+                                                  float(q)))
             else:
-                out[int(t) * d].append(("ship", self._lane(lid), self._node(o, p), to, float(q)))
+                out[int(t) * d].append(ShipRelease(self._lane(lid), self._node(o, p), to,
+                                                   float(q)))
         # production and new nodes may need sources (components) and lanes
         self._resolve_sources()
         return dict(out)
