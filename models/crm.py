@@ -24,7 +24,7 @@ import pandas as pd
 
 from chainlab.models import io as _io
 from chainlab.models.errors import Issue, Severity, ValidationError
-from chainlab.models.schema import Field, Kind, Table
+from chainlab.models.schema import Field, Kind, SiteKind, Table
 
 W = Severity.WARNING
 
@@ -259,9 +259,10 @@ def _check_ids(df, file, col, known, what, issues, kind_of=None):
     present = ids != ""
     unknown = present & ~np.isin(ids, np.asarray(list(known), dtype=object))
     if unknown.any():
-        fix = ("add it to sites.csv with kind customer, or fix the id" if what == "customer"
+        fix = ("add it to sites.csv with kind customer, or fix the id"
+               if what == SiteKind.CUSTOMER
                else "add it to products.csv, or fix the id")
-        where = "site" if what == "customer" else "product"
+        where = "site" if what == SiteKind.CUSTOMER else "product"
         _each(issues, file, df["_row"].to_numpy()[unknown], col,
               [f"{what} '{v}' is not a {where} of the network; {fix}" for v in ids[unknown]])
     if kind_of is not None:
@@ -323,7 +324,7 @@ def _build(raw, net, issues, source, file_of, json_rows=False) -> CrmData:
     fo, fp = file_of(ORDERS), file_of(OPPORTUNITIES)
     for df, f in ((o, fo), (p, fp)):
         if len(df):
-            _check_ids(df, f, "customer", customers, "customer", issues, kind_of)
+            _check_ids(df, f, "customer", customers, SiteKind.CUSTOMER, issues, kind_of)
             _check_ids(df, f, "product", products, "product", issues)
     _check_unique(o, fo, "order_id", issues)
     _check_order(o, fo, "order_date", "requested_date", issues,

@@ -37,7 +37,15 @@ from typing import TYPE_CHECKING
 from chainlab.models.errors import ChainlabError, Issue, NotFoundError, ValidationError
 from chainlab.scenarios import spec
 from chainlab.scenarios.executor import Pool
-from chainlab.scenarios.run import Event, InputCache, RunOptions, ScenariosFailed, check, run
+from chainlab.scenarios.run import (
+    Event,
+    InputCache,
+    Phase,
+    RunOptions,
+    ScenariosFailed,
+    check,
+    run,
+)
 from chainlab.scenarios.spec import Scenario
 from chainlab.scenarios.store import now
 
@@ -264,7 +272,7 @@ class JobManager:
             def progress(e: Event) -> None:
                 job.progress = {"phase": e.phase.value, "done": e.done, "total": e.total}
                 t = time.monotonic()
-                if e.phase.value != "simulate" or t - last[0] > 1.0 or e.done == e.total:
+                if e.phase is not Phase.SIMULATE or t - last[0] > 1.0 or e.done == e.total:
                     last[0] = t
                     self._save(job)
 

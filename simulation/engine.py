@@ -40,6 +40,7 @@ import numpy as np
 import simpy
 
 from chainlab.simulation.build import Buy, BuyRelease, Make, MakeRelease, SimModel, Transfer
+from chainlab.simulation.options import Replenishment
 from chainlab.simulation.trace import Flows, Trace
 
 RECEIVE = 0.0
@@ -517,7 +518,7 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
         by_node.setdefault(n, []).append(m)
     for n, streams in sorted(by_node.items()):
         env.process(sell(env, w, n, streams))
-    if model.replenishment.value == "policy":
+    if model.replenishment is Replenishment.POLICY:
         order = sorted(range(len(model.nodes)), key=lambda i: (model.nodes[i].level, i))
         for n in order:
             if model.nodes[n].source is not None:
