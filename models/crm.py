@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +29,26 @@ from chainlab.models.schema import Field, Kind, SiteKind, Table
 
 W = Severity.WARNING
 
-ORDER_STATUS = ("open", "shipped", "cancelled")
-OPPORTUNITY_STATUS = ("open", "won", "lost")
+
+class OrderStatus(StrEnum):
+    """Where a CRM order is (``orders.csv`` ``status``; blank: the CRM does not say)."""
+
+    OPEN = "open"
+    SHIPPED = "shipped"
+    #: not demand any more
+    CANCELLED = "cancelled"
+
+
+class OpportunityStatus(StrEnum):
+    """Where a CRM opportunity is (``opportunities.csv`` ``status``); won and lost are closed."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+ORDER_STATUS = tuple(s.value for s in OrderStatus)
+OPPORTUNITY_STATUS = tuple(s.value for s in OpportunityStatus)
 
 _S, _F, _D, _C = Kind.STR, Kind.FLOAT, Kind.DATE, Kind.CHOICE
 
@@ -167,11 +186,14 @@ class CrmData:
         backtest."""
         d = np.datetime64(pd.Timestamp(date), "ns")
         o = self.orders[self.orders["order_date"].to_numpy() < d].copy()
-        o.loc[(o["status"] == "shipped").to_numpy() & (o["delivery_date"].to_numpy() >= d),
-              "status"] = "open"  # shipped since, for delivery on or after the date
+        # shipped since, for delivery on or after the date: still open then
+        since = ((o["status"] == OrderStatus.SHIPPED).to_numpy()
+                 & (o["delivery_date"].to_numpy() >= d))
+        o.loc[since, "status"] = OrderStatus.OPEN.value
         opp = self.opportunities[self.opportunities["created_date"].to_numpy() < d].copy()
-        later = (opp["status"] != "open").to_numpy() & ~(opp["closed_date"].to_numpy() < d)
-        opp.loc[later, "status"] = "open"
+        later = ((opp["status"] != OpportunityStatus.OPEN).to_numpy()
+                 & ~(opp["closed_date"].to_numpy() < d))
+        opp.loc[later, "status"] = OpportunityStatus.OPEN.value
         opp.loc[later, "stage"] = opp.loc[later, "last_open_stage"]
         opp.loc[later, "probability"] = np.nan
         opp.loc[later, "closed_date"] = pd.NaT
@@ -185,12 +207,12 @@ class CrmData:
             "orders": len(o),
             "first_order": _iso(o["order_date"].min()) if len(o) else None,
             "last_order": _iso(o["order_date"].max()) if len(o) else None,
-            "cancelled_orders": int((o["status"] == "cancelled").sum()),
+            "cancelled_orders": int((o["status"] == OrderStatus.CANCELLED).sum()),
             "orders_from_opportunities": int((o["opportunity_id"] != "").sum()),
             "opportunities": len(p),
-            "open_opportunities": int((p["status"] == "open").sum()),
-            "won_opportunities": int((p["status"] == "won").sum()),
-            "lost_opportunities": int((p["status"] == "lost").sum()),
+            "open_opportunities": int((p["status"] == OpportunityStatus.OPEN).sum()),
+            "won_opportunities": int((p["status"] == OpportunityStatus.WON).sum()),
+            "lost_opportunities": int((p["status"] == OpportunityStatus.LOST).sum()),
         }
 
     def __repr__(self) -> str:
@@ -335,7 +357,7 @@ def _build(raw, net, issues, source, file_of, json_rows=False) -> CrmData:
     _check_order(p, fp, "created_date", "expected_close_date", issues,
                  "the expected close date was set before the opportunity existed",
                  severity=W)
-    closed = (p["status"] != "open").to_numpy() & (p["status"] != "").to_numpy()
+    closed = (p["status"] != OpportunityStatus.OPEN).to_numpy() & (p["status"] != "").to_numpy()
     undated = closed & pd.isna(p["closed_date"]).to_numpy()
     if undated.any():
         _each(issues, fp, p["_row"].to_numpy()[undated], "closed_date",
@@ -357,7 +379,7 @@ def _build(raw, net, issues, source, file_of, json_rows=False) -> CrmData:
     o = o.assign(delivery_date=o["requested_date"].where(o["requested_date"].notna(),
                                                          o["order_date"]))
     stage = p["last_open_stage"].where(p["last_open_stage"] != "", p["stage"])
-    p = p.assign(close_stage=stage.where(p["status"] != "open", ""))
+    p = p.assign(close_stage=stage.where(p["status"] != OpportunityStatus.OPEN, ""))
     return CrmData(o, p, source, tuple(i for i in issues if i.severity is W))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from chainlab.models.calendar import Calendar
-from chainlab.models.crm import CrmData
+from chainlab.models.crm import CrmData, OrderStatus
 from chainlab.models.demand_fit import PAIR, FitOptions
 from chainlab.models.demand_model import DemandModel, json_number
 from chainlab.models.forecast import seasonal_naive, wape
@@ -57,7 +57,7 @@ def backtest(crm: CrmData, net, options: FitOptions | None = None) -> Backtest:
     bcal = Calendar(cal.bucket, t0, hb)
     model = DemandModel.over(crm.as_of(t0), bcal, opt)
 
-    o = crm.orders[crm.orders["status"] != "cancelled"]
+    o = crm.orders[crm.orders["status"] != OrderStatus.CANCELLED]
     db = bcal.period_of(o["delivery_date"])
     season = 364 // cal.days
     n_hist = int(-db.min()) if len(db) and db.min() < 0 else 0

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from chainlab.models.calendar import Calendar
-from chainlab.models.crm import CrmData
+from chainlab.models.crm import CrmData, OpportunityStatus, OrderStatus
 from chainlab.models.demand_sampling import RunRate
 from chainlab.models.errors import Issue, Severity
 from chainlab.models.forecast import LEVEL_METHODS, YEAR_DAYS, classify, harmonic_regression
@@ -82,13 +82,13 @@ def stage_win_rates(opportunities: pd.DataFrame, prior: float = 2.0) -> pd.DataF
     counts in the pooled rate alone.
     """
     opp = opportunities
-    open_ = opp[opp["status"] == "open"]
-    closed_all = opp[opp["status"] != "open"]
+    open_ = opp[opp["status"] == OpportunityStatus.OPEN]
+    closed_all = opp[opp["status"] != OpportunityStatus.OPEN]
     told = ((closed_all["last_open_stage"] != "") | closed_all["stage"].isin(open_["stage"]))
     closed = closed_all[told.to_numpy()]
     by = pd.DataFrame({
         "closed": closed.groupby("close_stage").size(),
-        "won": closed[closed["status"] == "won"].groupby("close_stage").size(),
+        "won": closed[closed["status"] == OpportunityStatus.WON].groupby("close_stage").size(),
         "crm_probability": open_.groupby("stage")["probability"].median(),
         "open": open_.groupby("stage").size(),
         "open_quantity": open_.groupby("stage")["quantity"].sum(),
@@ -97,7 +97,7 @@ def stage_win_rates(opportunities: pd.DataFrame, prior: float = 2.0) -> pd.DataF
     by[["closed", "won", "open", "open_quantity"]] = by[
         ["closed", "won", "open", "open_quantity"]].fillna(0)
     by[["closed", "won", "open"]] = by[["closed", "won", "open"]].astype(int)
-    pooled = (closed_all["status"] == "won").mean() if len(closed_all) else np.nan
+    pooled = (closed_all["status"] == OpportunityStatus.WON).mean() if len(closed_all) else np.nan
     by["observed"] = np.where(by["closed"] > 0, by["won"] / by["closed"].clip(lower=1), np.nan)
     p0 = by["crm_probability"].fillna(pooled).fillna(0.5)
     by["win_rate"] = (by["won"] + prior * p0) / (by["closed"] + prior)
@@ -116,7 +116,7 @@ def fit(crm: CrmData, cal: Calendar, opt: FitOptions) -> dict:
     returns the keyword arguments of :class:`models.demand_model.DemandModel`."""
     warns: list[Issue] = list(crm.warnings)
     H = cal.periods
-    o = crm.orders[crm.orders["status"] != "cancelled"]
+    o = crm.orders[crm.orders["status"] != OrderStatus.CANCELLED]
     ob = cal.period_of(o["order_date"])
     db = cal.period_of(o["delivery_date"])
     hist = ob < 0
@@ -135,8 +135,8 @@ def fit(crm: CrmData, cal: Calendar, opt: FitOptions) -> dict:
     # firm orders: open ones for delivery in the horizon, past-due ones in its first bucket;
     # without a status, those for delivery in the horizon. Shipped orders are fulfilled.
     status = o["status"].to_numpy()
-    shipped = (status == "shipped") & (db >= 0) & (db < H)
-    in_hand = (db < H) & ((status == "open") | ((status == "") & (db >= 0))
+    shipped = (status == OrderStatus.SHIPPED) & (db >= 0) & (db < H)
+    in_hand = (db < H) & ((status == OrderStatus.OPEN) | ((status == "") & (db >= 0))
                           | (shipped & opt.count_shipped))
     firm_rows = o[in_hand]
     firm_b = np.maximum(db[in_hand], 0)
@@ -208,13 +208,14 @@ def _pipeline(crm: CrmData, orders: pd.DataFrame, hist: np.ndarray, cal: Calenda
     H, bd = cal.periods, cal.days
     origin = np.datetime64(cal.start, "D")
     opp = crm.opportunities
-    closed = opp[(opp["status"] != "open") & opp["closed_date"].notna()]
+    closed = opp[(opp["status"] != OpportunityStatus.OPEN) & opp["closed_date"].notna()]
     slips = ((closed["closed_date"] - closed["expected_close_date"]).dt.days.to_numpy()
              if len(closed) else np.zeros(1, dtype=np.int64))
     slips = slips if len(slips) else np.zeros(1, dtype=np.int64)
     # close -> order: first order of each won opportunity; order -> delivery: every order
     linked = orders[orders["opportunity_id"] != ""].groupby("opportunity_id")["order_date"].min()
-    won = closed[closed["status"] == "won"].set_index("opportunity_id")["closed_date"]
+    won = closed[closed["status"] == OpportunityStatus.WON]
+    won = won.set_index("opportunity_id")["closed_date"]
     c2o = (linked.reindex(won.index) - won).dropna().dt.days.to_numpy()
     c2o = np.clip(c2o, 0, None) if len(c2o) else np.zeros(1, dtype=np.int64)
     o2d = (orders["delivery_date"] - orders["order_date"]).dt.days.to_numpy()[hist]
@@ -223,7 +224,7 @@ def _pipeline(crm: CrmData, orders: pd.DataFrame, hist: np.ndarray, cal: Calenda
     lo_d, p_d = _pmf(o2d)
     after_close = np.convolve(p_c, p_d)  # days from close to delivery, offset lo_c + lo_d
 
-    open_ = opp[opp["status"] == "open"].copy()
+    open_ = opp[opp["status"] == OpportunityStatus.OPEN].copy()
     ordered = orders.groupby("opportunity_id")["quantity"].sum()
     open_["quantity"] = (open_["quantity"] - open_["opportunity_id"].map(ordered).fillna(0)
                          ).clip(lower=0)

@@ -13,6 +13,7 @@ from chainlab.models.crm import CrmData
 from chainlab.models.demand_fit import FitOptions, fit
 from chainlab.models.demand_sampling import DemandScenarios, RunRate, draw
 from chainlab.models.errors import Issue
+from chainlab.models.schema import Distribution
 
 
 class DemandModel:
@@ -82,7 +83,8 @@ class DemandModel:
             "date": self.dates[t],
             "quantity": np.round(mean[i, t], 3),
             "sd": sd,
-            "distribution": pd.array(np.where(sd > 0, "gamma", "fixed"), dtype="str"),
+            "distribution": pd.array(np.where(sd > 0, Distribution.GAMMA.value,
+                                              Distribution.FIXED.value), dtype="str"),
         })
 
     def quantiles(self, q=(0.1, 0.5, 0.9), by: str = "pair") -> pd.DataFrame:

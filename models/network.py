@@ -14,7 +14,7 @@ from chainlab.models import io as _io
 from chainlab.models.calendar import Calendar
 from chainlab.models.errors import Issue, Severity, ValidationError
 from chainlab.models.files import atomic_file, atomic_folder
-from chainlab.models.schema import TABLES, SiteKind, SiteStatus, lane_id
+from chainlab.models.schema import TABLES, Distribution, SiteKind, SiteStatus, lane_id
 
 #: tables with one ID column use it as index; the others a MultiIndex of their key columns.
 #: lanes are indexed by their readable ID (see :func:`models.schema.lane_id`); demand by row.
@@ -275,6 +275,7 @@ def _finish(name, currency, cal, parsed, issues, source, validate) -> Network:
     if "demand" in tables:
         d = tables["demand"]
         d["distribution"] = np.where(d["distribution"] != "", d["distribution"],
-                                     np.where(d["sd"].notna(), "normal", "fixed"))
+                                     np.where(d["sd"].notna(), Distribution.NORMAL.value,
+                                              Distribution.FIXED.value))
     return Network(name, cal, tables, currency, source, rows,
                    [i for i in issues if i.severity is Severity.WARNING])
