@@ -18,6 +18,7 @@ Three fill measures, for units demanded on day t in period P(t) (buckets of the 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
@@ -66,7 +67,27 @@ SITE_KPIS = ("avg_inventory", "peak_inventory", "backorders", "stockout_days", "
              "fill_rate")
 
 
-def replication(model, demand: np.ndarray, rec: Trace, warmup: int) -> dict:
+@dataclass(frozen=True, eq=False)
+class Replication:
+    """The figures of one replication, computed from its :class:`~simulation.trace.Trace`.
+
+    - ``kpis``: KPI name -> value, in the order of :data:`KPIS`;
+    - ``sites``: name of :data:`SITE_KPIS` -> value per stock point (nodes,);
+    - ``series``: ``inventory`` and ``backlog`` at the end of each period (nodes, periods),
+      ``demand`` and ``filled`` (on the day) per period (periods,), in units;
+    - ``balance``: product -> units initial, bought, made, consumed, delivered, end_stock,
+      in_transit, wip and the ``imbalance`` (0 up to rounding);
+    - ``events``: SimPy events scheduled (see :class:`~simulation.trace.Trace`).
+    """
+
+    kpis: dict[str, float]
+    sites: dict[str, np.ndarray]
+    series: dict[str, np.ndarray]
+    balance: dict[str, dict[str, float]]
+    events: int
+
+
+def replication(model, demand: np.ndarray, rec: Trace, warmup: int) -> Replication:
     """KPIs, per-node figures, per-period series and the unit balance of one replication, from
     its records ``rec`` and its demand (streams x days)."""
     D = model.days
@@ -163,8 +184,7 @@ def replication(model, demand: np.ndarray, rec: Trace, warmup: int) -> dict:
     for v in balance.values():
         v["imbalance"] = (v["initial"] + v["bought"] + v["made"] - v["consumed"] - v["delivered"]
                           - v["end_stock"] - v["in_transit"] - v["wip"])
-    return {"kpis": k, "sites": sites, "series": series, "balance": balance,
-            "events": rec.events}
+    return Replication(kpis=k, sites=sites, series=series, balance=balance, events=rec.events)
 
 
 def t_cdf(x: float, df: int) -> float:
