@@ -78,7 +78,7 @@ def overhead(reps: int) -> dict:
         t = time.perf_counter()
         rec = engine.run(model, d, lead)
         seconds += time.perf_counter() - t
-        events += rec["events"]
+        events += rec.events
     bare = min(bare_simpy(events) for _ in range(3))
     sp_days = len(model.nodes) * model.days * reps
     return {"network": net.name, "nodes": len(model.nodes), "days": model.days,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chainlab.models.records import to_json
+
 BUCKET_DAYS = {"week": 7, "day": 1}
 
 
@@ -60,4 +62,5 @@ class Calendar:
         return np.floor(arr / self.days + 0.5).astype(np.int64)
 
     def as_dict(self) -> dict:
-        return {"bucket": self.bucket, "start": self.start.isoformat(), "periods": self.periods}
+        """bucket, start (ISO date), periods: as in ``network.yaml``."""
+        return to_json(self)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,30 @@ import pandas as pd
 
 from chainlab.models import io as _io
 from chainlab.models.errors import Issue, Severity, ValidationError
-from chainlab.models.schema import Field, Kind, Table
+from chainlab.models.schema import Field, Kind, SiteKind, Table
 
 W = Severity.WARNING
 
-ORDER_STATUS = ("open", "shipped", "cancelled")
-OPPORTUNITY_STATUS = ("open", "won", "lost")
+
+class OrderStatus(StrEnum):
+    """Where a CRM order is (``orders.csv`` ``status``; blank: the CRM does not say)."""
+
+    OPEN = "open"
+    SHIPPED = "shipped"
+    #: not demand any more
+    CANCELLED = "cancelled"
+
+
+class OpportunityStatus(StrEnum):
+    """Where a CRM opportunity is (``opportunities.csv`` ``status``); won and lost are closed."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+ORDER_STATUS = tuple(s.value for s in OrderStatus)
+OPPORTUNITY_STATUS = tuple(s.value for s in OpportunityStatus)
 
 _S, _F, _D, _C = Kind.STR, Kind.FLOAT, Kind.DATE, Kind.CHOICE
 
@@ -167,11 +186,14 @@ class CrmData:
         backtest."""
         d = np.datetime64(pd.Timestamp(date), "ns")
         o = self.orders[self.orders["order_date"].to_numpy() < d].copy()
-        o.loc[(o["status"] == "shipped").to_numpy() & (o["delivery_date"].to_numpy() >= d),
-              "status"] = "open"  # shipped since, for delivery on or after the date
+        # shipped since, for delivery on or after the date: still open then
+        since = ((o["status"] == OrderStatus.SHIPPED).to_numpy()
+                 & (o["delivery_date"].to_numpy() >= d))
+        o.loc[since, "status"] = OrderStatus.OPEN.value
         opp = self.opportunities[self.opportunities["created_date"].to_numpy() < d].copy()
-        later = (opp["status"] != "open").to_numpy() & ~(opp["closed_date"].to_numpy() < d)
-        opp.loc[later, "status"] = "open"
+        later = ((opp["status"] != OpportunityStatus.OPEN).to_numpy()
+                 & ~(opp["closed_date"].to_numpy() < d))
+        opp.loc[later, "status"] = OpportunityStatus.OPEN.value
         opp.loc[later, "stage"] = opp.loc[later, "last_open_stage"]
         opp.loc[later, "probability"] = np.nan
         opp.loc[later, "closed_date"] = pd.NaT
@@ -185,12 +207,12 @@ class CrmData:
             "orders": len(o),
             "first_order": _iso(o["order_date"].min()) if len(o) else None,
             "last_order": _iso(o["order_date"].max()) if len(o) else None,
-            "cancelled_orders": int((o["status"] == "cancelled").sum()),
+            "cancelled_orders": int((o["status"] == OrderStatus.CANCELLED).sum()),
             "orders_from_opportunities": int((o["opportunity_id"] != "").sum()),
             "opportunities": len(p),
-            "open_opportunities": int((p["status"] == "open").sum()),
-            "won_opportunities": int((p["status"] == "won").sum()),
-            "lost_opportunities": int((p["status"] == "lost").sum()),
+            "open_opportunities": int((p["status"] == OpportunityStatus.OPEN).sum()),
+            "won_opportunities": int((p["status"] == OpportunityStatus.WON).sum()),
+            "lost_opportunities": int((p["status"] == OpportunityStatus.LOST).sum()),
         }
 
     def __repr__(self) -> str:
@@ -259,9 +281,10 @@ def _check_ids(df, file, col, known, what, issues, kind_of=None):
     present = ids != ""
     unknown = present & ~np.isin(ids, np.asarray(list(known), dtype=object))
     if unknown.any():
-        fix = ("add it to sites.csv with kind customer, or fix the id" if what == "customer"
+        fix = ("add it to sites.csv with kind customer, or fix the id"
+               if what == SiteKind.CUSTOMER
                else "add it to products.csv, or fix the id")
-        where = "site" if what == "customer" else "product"
+        where = "site" if what == SiteKind.CUSTOMER else "product"
         _each(issues, file, df["_row"].to_numpy()[unknown], col,
               [f"{what} '{v}' is not a {where} of the network; {fix}" for v in ids[unknown]])
     if kind_of is not None:
@@ -323,7 +346,7 @@ def _build(raw, net, issues, source, file_of, json_rows=False) -> CrmData:
     fo, fp = file_of(ORDERS), file_of(OPPORTUNITIES)
     for df, f in ((o, fo), (p, fp)):
         if len(df):
-            _check_ids(df, f, "customer", customers, "customer", issues, kind_of)
+            _check_ids(df, f, "customer", customers, SiteKind.CUSTOMER, issues, kind_of)
             _check_ids(df, f, "product", products, "product", issues)
     _check_unique(o, fo, "order_id", issues)
     _check_order(o, fo, "order_date", "requested_date", issues,
@@ -334,7 +357,7 @@ def _build(raw, net, issues, source, file_of, json_rows=False) -> CrmData:
     _check_order(p, fp, "created_date", "expected_close_date", issues,
                  "the expected close date was set before the opportunity existed",
                  severity=W)
-    closed = (p["status"] != "open").to_numpy() & (p["status"] != "").to_numpy()
+    closed = (p["status"] != OpportunityStatus.OPEN).to_numpy() & (p["status"] != "").to_numpy()
     undated = closed & pd.isna(p["closed_date"]).to_numpy()
     if undated.any():
         _each(issues, fp, p["_row"].to_numpy()[undated], "closed_date",
@@ -356,7 +379,7 @@ def _build(raw, net, issues, source, file_of, json_rows=False) -> CrmData:
     o = o.assign(delivery_date=o["requested_date"].where(o["requested_date"].notna(),
                                                          o["order_date"]))
     stage = p["last_open_stage"].where(p["last_open_stage"] != "", p["stage"])
-    p = p.assign(close_stage=stage.where(p["status"] != "open", ""))
+    p = p.assign(close_stage=stage.where(p["status"] != OpportunityStatus.OPEN, ""))
     return CrmData(o, p, source, tuple(i for i in issues if i.severity is W))
 
 

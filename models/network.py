@@ -14,7 +14,7 @@ from chainlab.models import io as _io
 from chainlab.models.calendar import Calendar
 from chainlab.models.errors import Issue, Severity, ValidationError
 from chainlab.models.files import atomic_file, atomic_folder
-from chainlab.models.schema import TABLES, lane_id
+from chainlab.models.schema import TABLES, Distribution, SiteKind, SiteStatus, lane_id
 
 #: tables with one ID column use it as index; the others a MultiIndex of their key columns.
 #: lanes are indexed by their readable ID (see :func:`models.schema.lane_id`); demand by row.
@@ -218,11 +218,11 @@ class Network:
             "name": self.name,
             "currency": self.currency,
             "calendar": self.calendar.as_dict(),
-            "suppliers": int(kinds.get("supplier", 0)),
-            "plants": int(kinds.get("plant", 0)),
-            "dcs": int(kinds.get("dc", 0)),
-            "candidate_sites": int((self.sites["status"] == "candidate").sum()),
-            "customers": int(kinds.get("customer", 0)),
+            "suppliers": int(kinds.get(SiteKind.SUPPLIER, 0)),
+            "plants": int(kinds.get(SiteKind.PLANT, 0)),
+            "dcs": int(kinds.get(SiteKind.DC, 0)),
+            "candidate_sites": int((self.sites["status"] == SiteStatus.CANDIDATE).sum()),
+            "customers": int(kinds.get(SiteKind.CUSTOMER, 0)),
             "products": len(self.products),
             "components": int(self.bom.index.get_level_values("component").nunique()),
             "bom_rows": len(self.bom),
@@ -275,6 +275,7 @@ def _finish(name, currency, cal, parsed, issues, source, validate) -> Network:
     if "demand" in tables:
         d = tables["demand"]
         d["distribution"] = np.where(d["distribution"] != "", d["distribution"],
-                                     np.where(d["sd"].notna(), "normal", "fixed"))
+                                     np.where(d["sd"].notna(), Distribution.NORMAL.value,
+                                              Distribution.FIXED.value))
     return Network(name, cal, tables, currency, source, rows,
                    [i for i in issues if i.severity is Severity.WARNING])

@@ -100,10 +100,22 @@ class Policy(StrEnum):
     PLAN = "plan"
 
 
+class Distribution(StrEnum):
+    """How one bucket's demand varies around its mean (``demand.csv`` ``distribution``)."""
+
+    #: exactly the mean (the default without ``sd``)
+    FIXED = "fixed"
+    #: normal with standard deviation ``sd`` (the default with it), truncated at 0
+    NORMAL = "normal"
+    POISSON = "poisson"
+    #: gamma with mean ``quantity`` and standard deviation ``sd``
+    GAMMA = "gamma"
+
+
 SITE_KINDS = tuple(k.value for k in SiteKind)
 SITE_STATUS = tuple(s.value for s in SiteStatus)
 POLICIES = tuple(p.value for p in Policy)
-DISTRIBUTIONS = ("fixed", "normal", "poisson", "gamma")
+DISTRIBUTIONS = tuple(d.value for d in Distribution)
 BUCKETS = ("week", "day")
 
 _S, _F, _I, _D, _C = Kind.STR, Kind.FLOAT, Kind.INT, Kind.DATE, Kind.CHOICE

@@ -27,7 +27,7 @@ import pandas as pd
 
 from chainlab.models.calendar import Calendar
 from chainlab.models.errors import Issue, Severity
-from chainlab.models.schema import TABLES
+from chainlab.models.schema import TABLES, SiteKind
 
 W = Severity.WARNING
 _LIMIT = 20
@@ -212,17 +212,20 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
         sv, kinds = s.to_numpy(), k.to_numpy()
         ctx[n].flag(bad, col, msg, values=lambda i: f"{sv[i]}' is a {kinds[i]}")
 
-    kind_is("lanes", "origin", ("supplier", "plant", "dc"),
+    kind_is("lanes", "origin", (SiteKind.SUPPLIER, SiteKind.PLANT, SiteKind.DC),
             "'{v}; lanes cannot leave a customer (reverse the lane or fix the origin)")
-    kind_is("lanes", "destination", ("plant", "dc", "customer"),
+    kind_is("lanes", "destination", (SiteKind.PLANT, SiteKind.DC, SiteKind.CUSTOMER),
             "'{v}; lanes cannot enter a supplier (reverse the lane or fix the destination)")
-    kind_is("bom", "plant", ("plant",), "'{v}; a BOM row's plant must be a plant (or blank for "
-            "every plant)")
-    kind_is("production", "plant", ("plant",), "'{v}; only plants produce (use a plant id)")
-    kind_is("resources", "plant", ("plant",), "'{v}; resources belong to plants")
-    kind_is("supply", "supplier", ("supplier",), "'{v}; supply.csv rows must name a supplier")
-    kind_is("demand", "customer", ("customer",), "'{v}; demand must be at a customer site")
-    kind_is("inventory", "site", ("supplier", "plant", "dc"),
+    kind_is("bom", "plant", (SiteKind.PLANT,),
+            "'{v}; a BOM row's plant must be a plant (or blank for every plant)")
+    kind_is("production", "plant", (SiteKind.PLANT,),
+            "'{v}; only plants produce (use a plant id)")
+    kind_is("resources", "plant", (SiteKind.PLANT,), "'{v}; resources belong to plants")
+    kind_is("supply", "supplier", (SiteKind.SUPPLIER,),
+            "'{v}; supply.csv rows must name a supplier")
+    kind_is("demand", "customer", (SiteKind.CUSTOMER,),
+            "'{v}; demand must be at a customer site")
+    kind_is("inventory", "site", (SiteKind.SUPPLIER, SiteKind.PLANT, SiteKind.DC),
             "'{v}; customers hold no stock in the network (remove the row)")
     lanes = t["lanes"]
     ctx["lanes"].flag((lanes["origin"] == lanes["destination"]).to_numpy(), "destination",
@@ -354,7 +357,8 @@ def _usage_warnings(t, ctx, kind, issues):
                              "anything", severity=W)
     customers_with_demand = set(d["customer"].unique())
     dest_kind = lanes["destination"].map(kind).astype(object).fillna("").to_numpy()
-    idle = (dest_kind == "customer") & ~lanes["destination"].isin(customers_with_demand).to_numpy()
+    idle = ((dest_kind == SiteKind.CUSTOMER)
+            & ~lanes["destination"].isin(customers_with_demand).to_numpy())
     if len(d):
         ctx["lanes"].flag(idle, "destination", "lane to customer '{v}', which has no demand, "
                           "is never used", severity=W)

@@ -29,15 +29,24 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainlab.models.errors import ChainlabError, Issue, NotFoundError, ValidationError
+from chainlab.models.records import from_json, to_json
 from chainlab.scenarios import spec
 from chainlab.scenarios.executor import Pool
-from chainlab.scenarios.run import Event, InputCache, RunOptions, ScenariosFailed, check, run
+from chainlab.scenarios.run import (
+    Event,
+    InputCache,
+    Phase,
+    RunOptions,
+    ScenariosFailed,
+    check,
+    run,
+)
 from chainlab.scenarios.spec import Scenario
 from chainlab.scenarios.store import now
 
@@ -87,17 +96,21 @@ class Job:
     #: who runs it: host, pid, manager instance, heartbeat; ``source`` for recorded runs
     owner: dict = field(default_factory=dict)
 
+    def as_dict(self) -> dict:
+        """The JSON form, as stored in ``job.json``."""
+        return to_json(self)
+
     def public(self) -> dict:
         """What the API shows (no owner details)."""
-        d = asdict(self)
-        d["status"] = self.status.value
+        d = self.as_dict()
         d.pop("owner")
         d.pop("request")
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Job:
-        return cls(**(d | {"status": JobStatus(d["status"])}))
+        """The job of its JSON form (:meth:`as_dict`)."""
+        return from_json(cls, d)
 
 
 class JobManager:
@@ -141,7 +154,7 @@ class JobManager:
         """A job; one left unfinished by a server that is gone is failed first."""
         with self._lock:
             if job_id in self._active:
-                return Job.from_dict(asdict(self._active[job_id]))
+                return Job.from_dict(self._active[job_id].as_dict())
         p = self._path(job_id)
         try:
             job = Job.from_dict(json.loads(p.read_text(encoding="utf-8")))
@@ -223,7 +236,7 @@ class JobManager:
             if idempotency is not None:
                 self._remember(idempotency, request, job.id)
         self._threads.submit(self._run, job, sc, options or RunOptions())
-        return Job.from_dict(asdict(job)), True
+        return Job.from_dict(job.as_dict()), True
 
     def _idem_path(self, idempotency: tuple[str, str]) -> Path:
         h = hashlib.sha256("\x1f".join(idempotency).encode()).hexdigest()
@@ -264,7 +277,7 @@ class JobManager:
             def progress(e: Event) -> None:
                 job.progress = {"phase": e.phase.value, "done": e.done, "total": e.total}
                 t = time.monotonic()
-                if e.phase.value != "simulate" or t - last[0] > 1.0 or e.done == e.total:
+                if e.phase is not Phase.SIMULATE or t - last[0] > 1.0 or e.done == e.total:
                     last[0] = t
                     self._save(job)
 
@@ -330,7 +343,7 @@ def write_job(root, job: Job) -> None:
     p = Path(root) / job.id / JOB_FILE
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(f".{JOB_FILE}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(asdict(job) | {"status": job.status.value}, indent=2,
+    tmp.write_text(json.dumps(job.as_dict(), indent=2,
                               default=str) + "\n", encoding="utf-8")
     os.replace(tmp, p)
 

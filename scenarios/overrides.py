@@ -18,7 +18,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from chainlab.models import Network
+from chainlab.models import Network, SiteKind, SiteStatus
 from chainlab.models.errors import Issue, ValidationError
 from chainlab.scenarios.spec import Override, Scenario
 
@@ -33,7 +33,7 @@ class _Checker:
                                                 f"{message}",
                                      column=f"overrides[{self.o.position}].{self.o.kind}.{field}")])
 
-    def site(self, field: str, sid: str, kinds: tuple[str, ...] | None = None) -> str:
+    def site(self, field: str, sid: str, kinds: tuple[SiteKind, ...] | None = None) -> str:
         if sid not in self.net.sites.index:
             self.fail(field, f"site {sid!r} is not in network {self.net.name!r}; check the id")
         kind = self.net.sites.at[sid, "kind"]
@@ -69,7 +69,7 @@ def _demand(net: Network, p, c: _Checker):
     d = net.demand
     mask = np.ones(len(d), bool)
     if p.customer is not None:
-        c.site("customer", p.customer, ("customer",))
+        c.site("customer", p.customer, (SiteKind.CUSTOMER,))
         mask &= (d["customer"] == p.customer).to_numpy()
     if p.product is not None:
         c.product("product", p.product)
@@ -89,13 +89,13 @@ def _demand(net: Network, p, c: _Checker):
 
 
 def _site_outage(net: Network, p, c: _Checker):
-    c.site("site", p.site, ("supplier", "plant", "dc"))
+    c.site("site", p.site, (SiteKind.SUPPLIER, SiteKind.PLANT, SiteKind.DC))
     s, e = c.window(p.start, p.end)
     _add_change(net, p.site, s, e, 0.0)
 
 
 def _capacity(net: Network, p, c: _Checker):
-    c.site("plant", p.plant, ("plant",))
+    c.site("plant", p.plant, (SiteKind.PLANT,))
     key = (p.plant, p.resource)
     if key not in net.resources.index:
         known = net.resources.loc[p.plant].index.tolist() if p.plant in net.resources.index else []
@@ -108,7 +108,7 @@ def _capacity(net: Network, p, c: _Checker):
 
 
 def _supply(net: Network, p, c: _Checker):
-    c.site("supplier", p.supplier, ("supplier",))
+    c.site("supplier", p.supplier, (SiteKind.SUPPLIER,))
     if p.product is not None:
         c.product("product", p.product)
         if (p.supplier, p.product) not in net.supply.index:
@@ -136,14 +136,18 @@ def _lane(net: Network, p, c: _Checker):
             lanes.loc[mask, col] = v
 
 
+#: kinds of site that a scenario can open or close
+OPENABLE = (SiteKind.PLANT, SiteKind.DC, SiteKind.SUPPLIER)
+
+
 def _open_site(net: Network, p, c: _Checker):
-    c.site("site", p.site, ("plant", "dc", "supplier"))
-    net.sites.loc[p.site, "status"] = "existing"
+    c.site("site", p.site, OPENABLE)
+    net.sites.loc[p.site, "status"] = SiteStatus.EXISTING.value
 
 
 def _close_site(net: Network, p, c: _Checker):
-    c.site("site", p.site, ("plant", "dc", "supplier"))
-    net.sites.loc[p.site, "status"] = "candidate"
+    c.site("site", p.site, OPENABLE)
+    net.sites.loc[p.site, "status"] = SiteStatus.CANDIDATE.value
 
 
 APPLY = {"demand": _demand, "site_outage": _site_outage, "capacity": _capacity,

@@ -446,7 +446,9 @@ def _num(v):
 def _manifest(p: _Prepared, plan, sim, pool: Pool, timings: dict, started: str) -> dict:
     sc = p.sc
     warnings = list(p.warnings) + list(sim.warnings)
-    if plan.status.value != "optimal":
+    from chainlab.solver import Status  # loaded already: the plan came from it
+
+    if plan.status is not Status.OPTIMAL:
         warnings.append(f"the plan is {plan.status.value} (gap {plan.gap}): the solver stopped "
                         f"at its time limit, and a rerun may find another plan")
     s = sim.as_dict()

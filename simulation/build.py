@@ -35,13 +35,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chainlab.models import Network, ValidationError
+from chainlab.models import Network, SiteKind, SiteStatus, ValidationError
 from chainlab.models.errors import Issue
 from chainlab.simulation import policies as pol
-from chainlab.simulation.options import LaneDelay, Replenishment, SimOptions, SiteOutage, SupplyCut
+from chainlab.simulation.options import (
+    LaneDelay,
+    Replenishment,
+    SimOptions,
+    SiteOutage,
+    SupplyCut,
+    Unmet,
+)
 from chainlab.simulation.plan import PlanReleases
 
-STOCK_KINDS = ("plant", "dc")
+#: kinds of site that hold stock
+STOCK_KINDS = (SiteKind.PLANT, SiteKind.DC)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,37 @@ class Buy:
 
 
 Source = Transfer | Make | Buy
+
+
+@dataclass(frozen=True)
+class MakeRelease:
+    """Plan mode: ``qty`` units released to production at node ``node``."""
+
+    node: int
+    qty: float
+
+
+@dataclass(frozen=True)
+class ShipRelease:
+    """Plan mode: ``qty`` units shipped on ``lane`` from node ``origin`` to node ``to``."""
+
+    lane: int
+    origin: int
+    to: int
+    qty: float
+
+
+@dataclass(frozen=True)
+class BuyRelease:
+    """Plan mode: ``qty`` units shipped by supply ``supply`` on ``lane`` to node ``to``."""
+
+    supply: int
+    lane: int
+    to: int
+    qty: float
+
+
+Release = MakeRelease | ShipRelease | BuyRelease
 
 
 @dataclass
@@ -121,9 +160,8 @@ class SimModel:
     #: per lane and day of departure: transit multiplier and extra days of lane delays
     lane_scale: np.ndarray | None
     lane_extra: np.ndarray | None
-    #: plan mode: per day, releases ("make", node, q) / ("ship", lane, from node, to node, q) /
-    #: ("buy", supply, lane, to node, q)
-    releases: dict[int, list[tuple]] = field(default_factory=dict)
+    #: plan mode: per day, the releases of that day in plan order
+    releases: dict[int, list[Release]] = field(default_factory=dict)
     fixed_cost_per_day: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
@@ -162,7 +200,8 @@ class _Builder:
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
         s = net.sites
-        self.active = set(s.index[s["status"].fillna("existing") != "candidate"])
+        status = s["status"].fillna(SiteStatus.EXISTING)
+        self.active = set(s.index[status != SiteStatus.CANDIDATE])
         self.kind = s["kind"].to_dict()
         self.sites = list(s.index)
         self.site_index = {k: i for i, k in enumerate(self.sites)}
@@ -277,7 +316,7 @@ class _Builder:
         if not self._active(site):
             return False
         k = self.kind.get(site)
-        if k == "supplier":
+        if k == SiteKind.SUPPLIER:
             ok = self._sells(site, product)
         elif k in STOCK_KINDS:
             ok = key in self.node_of or self._makes(site, product) or any(
@@ -301,7 +340,7 @@ class _Builder:
         planned = self._planned_customer_lanes()
         stream_rows = []
         for c, p in pairs:
-            if c not in self.kind or self.kind[c] != "customer":
+            if c not in self.kind or self.kind[c] != SiteKind.CUSTOMER:
                 self._issue("demand.csv", f"{c} is not a customer site; fix the demand's "
                                           "customer id", column="customer")
                 continue
@@ -332,7 +371,7 @@ class _Builder:
         lanes = self.net.lanes
         known = s[s["lane"].isin(lanes.index)]
         dest = known["lane"].map(lanes["destination"])
-        to_cust = known[dest.map(self.kind).eq("customer")]
+        to_cust = known[dest.map(self.kind).eq(SiteKind.CUSTOMER)]
         if to_cust.empty:
             return {}
         vol = to_cust.groupby(["lane", "product"], sort=True)["quantity"].sum().reset_index()
@@ -362,7 +401,7 @@ class _Builder:
 
         def landed(o: str) -> tuple:
             base = 0.0
-            if self.kind[o] == "supplier":
+            if self.kind[o] == SiteKind.SUPPLIER:
                 base = self.price[(o, product)]
             elif (o, product) in self.production:
                 base = self.make_cost[(o, product)]
@@ -393,7 +432,7 @@ class _Builder:
     def _source(self, n: Node) -> Source | None:
         net = self.net
         site, p = n.site, n.product
-        if self.kind[site] == "plant" and self._makes(site, p):
+        if self.kind[site] == SiteKind.PLANT and self._makes(site, p):
             pr = net.production.loc[(site, p)]
             recipe = self.bom.get((p, site)) or self.bom.get((p, ""), [])
             comps = [(self._node(site, c), q) for c, q in recipe if q > 0]
@@ -403,10 +442,10 @@ class _Builder:
         lid = self._choose(site, p)
         if lid is not None:
             o = self.origin_of[lid]
-            if self.kind[o] == "supplier":
+            if self.kind[o] == SiteKind.SUPPLIER:
                 return Buy(self._supply(o, p), self._lane(lid), self._other_offers(site, p, o))
             return Transfer(self._lane(lid), self._node(o, p))
-        if self.kind[site] == "plant" and len(net.supply):
+        if self.kind[site] == SiteKind.PLANT and len(net.supply):
             offers = net.supply.reset_index()
             offers = offers[(offers["product"] == p) & offers["supplier"].isin(self.active)]
             if len(offers):
@@ -419,7 +458,7 @@ class _Builder:
         landed cost first."""
         by_origin: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
         for lid, o, cost in self._inbound(site, p):
-            if o != chosen and self.kind.get(o) == "supplier" and self._sells(o, p):
+            if o != chosen and self.kind.get(o) == SiteKind.SUPPLIER and self._sells(o, p):
                 by_origin[o].append((self.lead_of[lid], cost, lid))
         ranked = sorted((self.price[(o, p)] + min(c for _, c, _ in v), o) for o, v in
                         by_origin.items())
@@ -468,36 +507,38 @@ class _Builder:
         for n, lv in zip(self.nodes, level):
             n.level = lv
 
-    def _plan_releases(self) -> dict[int, list[tuple]]:
+    def _plan_releases(self) -> dict[int, list[Release]]:
         plan, net = self.plan, self.net
         plan.check(net)
         d = net.calendar.days
-        out: dict[int, list[tuple]] = defaultdict(list)
+        out: dict[int, list[Release]] = defaultdict(list)
         prod = plan.production
         for k, p, t, q in zip(prod["plant"], prod["product"], prod["period"], prod["quantity"]):
             if q > 0 and self._active(k):
                 i = self._node(k, p)
-                out[int(t) * d].append(("make", i, float(q)))
+                out[int(t) * d].append(MakeRelease(i, float(q)))
         lanes = net.lanes
         sh = plan.shipments
         for lid, p, t, q in zip(sh["lane"], sh["product"], sh["period"], sh["quantity"]):
             if q <= 0:
                 continue
             o, dst = lanes.at[lid, "origin"], lanes.at[lid, "destination"]
-            if self.kind[dst] == "customer":
+            if self.kind[dst] == SiteKind.CUSTOMER:
                 continue
             if self.kind[dst] not in STOCK_KINDS:
                 continue
             to = self._node(dst, p)
-            if self.kind[o] == "supplier":
+            if self.kind[o] == SiteKind.SUPPLIER:
                 if not self._sells(o, p):
                     self._issue("shipments.csv", f"lane {lid}: {o} does not sell {p} in "
                                                  "supply.csv; was the plan made for another "
                                                  "network?", column="lane")
                     continue
-                out[int(t) * d].append(("buy", self._supply(o, p), self._lane(lid), to, float(q)))
+                out[int(t) * d].append(BuyRelease(self._supply(o, p), self._lane(lid), to,
+                                                  float(q)))
             else:
-                out[int(t) * d].append(("ship", self._lane(lid), self._node(o, p), to, float(q)))
+                out[int(t) * d].append(ShipRelease(self._lane(lid), self._node(o, p), to,
+                                                   float(q)))
         # production and new nodes may need sources (components) and lanes
         self._resolve_sources()
         return dict(out)
@@ -547,7 +588,7 @@ class _Builder:
         fixed = float(fixed[fixed.index.isin(self.active)].sum()) / cal.days
         return SimModel(
             name=net.name, bucket_days=cal.days, periods=cal.periods, days=D,
-            replenishment=self.mode, backlog=opt.unmet.value == "backlog", sites=self.sites,
+            replenishment=self.mode, backlog=opt.unmet is Unmet.BACKLOG, sites=self.sites,
             nodes=self.nodes, lanes=lanes_df, supplies=supplies, lines=lines, streams=streams,
             products=products, down=down, supply_scale=supply_scale, line_scale=line_scale,
             lane_scale=lane_scale,
@@ -584,17 +625,17 @@ class _Builder:
             if b <= a or site not in self.site_index:
                 continue
             kind = self.kind[site]
-            if kind == "supplier":
+            if kind == SiteKind.SUPPLIER:
                 m = (supplies["supplier"] == site).to_numpy().copy()
                 if prod:
                     m = m & (supplies["product"] == prod).to_numpy()
                 supply_scale[m, a:b] *= k
-            elif kind == "plant" and res:
+            elif kind == SiteKind.PLANT and res:
                 m = ((lines["plant"] == site) & (lines["resource"] == res)).to_numpy()
                 line_scale[m, a:b] *= k
             elif k == 0:
                 down[self.site_index[site], a:b] = True
-            elif kind == "plant":
+            elif kind == SiteKind.PLANT:
                 line_scale[(lines["plant"] == site).to_numpy(), a:b] *= k
             else:
                 self.warnings.append(f"capacity_changes: {site} at {k:g} from {s} to {e} is not "
@@ -621,7 +662,8 @@ class _Builder:
                     continue
                 down[self.site_index[dis.site], a:b] = True
             elif isinstance(dis, SupplyCut):
-                if dis.supplier not in self.site_index or self.kind[dis.supplier] != "supplier":
+                if (dis.supplier not in self.site_index
+                        or self.kind[dis.supplier] != SiteKind.SUPPLIER):
                     issues.append(Issue("options", f"{where}: {dis.supplier!r} is not a "
                                                    "supplier"))
                     continue

@@ -21,6 +21,7 @@ import pandas as pd
 
 from chainlab.models import Network, ValidationError
 from chainlab.models.errors import Issue
+from chainlab.models.schema import Distribution
 from chainlab.simulation.streams import DEMAND, entity_rng
 
 
@@ -69,13 +70,15 @@ class TableDemand:
         dist = d["distribution"].to_numpy()
         shape = (len(self.pairs), cal.periods)
         p = {k: np.zeros(shape) for k in _PARAMS}
-        for name, mask in (("fixed", (dist == "fixed") | ((dist == "normal") & (sd == 0))),
-                           ("normal", (dist == "normal") & (sd > 0)),
-                           ("poisson", dist == "poisson"), ("gamma", dist == "gamma")):
+        fixed, normal = dist == Distribution.FIXED, dist == Distribution.NORMAL
+        for name, mask in ((Distribution.FIXED, fixed | (normal & (sd == 0))),
+                           (Distribution.NORMAL, normal & (sd > 0)),
+                           (Distribution.POISSON, dist == Distribution.POISSON),
+                           (Distribution.GAMMA, dist == Distribution.GAMMA)):
             np.add.at(p[f"{name}_mean"], (m[mask], t[mask]), q[mask])
-            if name in ("normal", "gamma"):
+            if name in (Distribution.NORMAL, Distribution.GAMMA):
                 np.add.at(p[f"{name}_var"], (m[mask], t[mask]), sd[mask] ** 2)
-        bad = (dist == "gamma") & ((q <= 0) | (sd <= 0))
+        bad = (dist == Distribution.GAMMA) & ((q <= 0) | (sd <= 0))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValidationError([Issue(

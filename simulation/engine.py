@@ -34,11 +34,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from chainlab.simulation.build import Buy, Make, SimModel, Transfer
+from chainlab.simulation.build import Buy, BuyRelease, Make, MakeRelease, SimModel, Transfer
+from chainlab.simulation.options import Replenishment
+from chainlab.simulation.trace import Flows, Trace
 
 RECEIVE = 0.0
 ORDER = 0.25
@@ -49,8 +52,66 @@ RECORD = 0.75
 #: quantities below this are zero (float noise of partial fills)
 EPS = 1e-9
 
-# kinds of order a stock point can owe
-TRANSFER, KIT, CUSTOMER = 0, 1, 2
+
+
+# ---------------------------------------------------------------- what is owed and worked on
+# Mutable while the replication runs (``qty`` goes down as it is filled); compared by identity.
+
+
+@dataclass(slots=True, eq=False)
+class TransferOrder:
+    """A downstream stock point's order: ``qty`` units still to ship to node ``to`` on
+    ``lane``."""
+
+    qty: float
+    to: int
+    lane: int
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    """A production job at node ``node``: ``qty`` units still to make by ``source``;
+    ``kit[slot]`` units of component ``source.components[slot]`` delivered to it and not yet
+    used."""
+
+    qty: float
+    node: int
+    source: Make
+    kit: list[float]
+
+
+@dataclass(slots=True, eq=False)
+class KitOrder:
+    """Components for a job: ``qty`` units still to deliver into ``job.kit[slot]``."""
+
+    qty: float
+    job: Job
+    slot: int
+
+
+@dataclass(slots=True, eq=False)
+class CustomerOrder:
+    """A backorder of customer stream ``stream``: ``qty`` units still owed of the demand of
+    day ``day``, requested by day ``due``."""
+
+    qty: float
+    stream: int
+    due: int
+    day: int
+
+
+Order = TransferOrder | KitOrder | CustomerOrder
+
+
+@dataclass(slots=True, eq=False)
+class SupplyOrder:
+    """An order queued at a supplier with limited capacity: ``qty`` units still to release,
+    shipped on ``lane`` (None: no lane) to node ``to``, leaving ``delay`` days after release."""
+
+    qty: float
+    lane: int | None
+    to: int
+    delay: int
 
 
 class World:
@@ -105,40 +166,43 @@ class World:
         self.purchase = [0.0] * D
         self.production = [0.0] * D
         products = sorted({n.product for n in model.nodes} | set(model.streams["product"]))
-        self.flows = {k: dict.fromkeys(products, 0.0) for k in
-                      ("bought", "made", "consumed", "delivered", "in_transit", "wip")}
+        # units per product for the unit balance (see :class:`simulation.trace.Flows`)
+        self.bought = dict.fromkeys(products, 0.0)
+        self.made = dict.fromkeys(products, 0.0)
+        self.consumed = dict.fromkeys(products, 0.0)
+        self.delivered = dict.fromkeys(products, 0.0)
+        self.in_transit = dict.fromkeys(products, 0.0)
+        self.wip = dict.fromkeys(products, 0.0)
 
     # ------------------------------------------------------------ moving goods
 
-    def ship(self, n: int, order: list, q: float, day: int) -> None:
+    def ship(self, n: int, order: Order, q: float, day: int) -> None:
         """``q`` units taken from node ``n`` go to what ``order`` is for."""
-        kind = order[1]
         p = self.product_of[n]
-        if kind == TRANSFER:
-            lane = order[3]
+        if isinstance(order, TransferOrder):
+            lane = order.lane
             self.transport[day] += q * self.lane_cost[lane]
-            self.send(order[2], q, day + self.lead[lane][day], p)
-        elif kind == KIT:
-            job = order[2]
-            job[3][order[3]] += q
-            self.flows["wip"][p] += q
+            self.send(order.to, q, day + self.lead[lane][day], p)
+        elif isinstance(order, KitOrder):
+            order.job.kit[order.slot] += q
+            self.wip[p] += q
         else:
-            m = order[2]
+            m = order.stream
             lane = self.stream_lane[m]
             self.transport[day] += q * self.lane_cost[lane]
-            self.flows["delivered"][p] += q
+            self.delivered[p] += q
             self.cust_owed[n] -= q
-            d0 = order[4]
+            d0 = order.day
             self.late_filled[m][d0] += q
             self.late_days[m][d0] += q * (day - d0)
             if day // self.bucket == d0 // self.bucket:
                 self.late_in_period[m][d0] += q
-            if order[0] <= EPS and day + self.lead[lane][day] <= order[3]:
-                self.otif[m][order[4]] = 1
+            if order.qty <= EPS and day + self.lead[lane][day] <= order.due:
+                self.otif[m][d0] = 1
 
     def send(self, to: int, q: float, arrive: int, product: str) -> None:
         """Put ``q`` units in transit to node ``to``, arriving on day ``arrive``."""
-        self.flows["in_transit"][product] += q
+        self.in_transit[product] += q
         if arrive < self.days:
             self.env.process(transit(self.env, self, to, q, arrive))
 
@@ -155,36 +219,36 @@ class World:
             return
         while queue and stock.level > EPS:
             order = queue[0]
-            q = min(order[0], stock.level)
+            q = min(order.qty, stock.level)
             stock.get(q)
-            order[0] -= q
+            order.qty -= q
             self.owed[n] -= q
-            if order[0] <= EPS:
-                order[0] = 0.0
+            if order.qty <= EPS:
+                order.qty = 0.0
                 queue.popleft()
             self.ship(n, order, q, day)
 
-    def request(self, n: int, order: list, day: int) -> None:
+    def request(self, n: int, order: Order, day: int) -> None:
         """An order reaches node ``n``: served from stock at once, the rest owed."""
         stock = self.stock[n]
         if not self.backlog[n] and not self.down[self.site_of[n]][day] and stock.level > EPS:
-            q = min(order[0], stock.level)
+            q = min(order.qty, stock.level)
             stock.get(q)
-            order[0] -= q
-            if order[0] <= EPS:
-                order[0] = 0.0
+            order.qty -= q
+            if order.qty <= EPS:
+                order.qty = 0.0
                 self.ship(n, order, q, day)
                 return
             self.ship(n, order, q, day)
         self.backlog[n].append(order)
-        self.owed[n] += order[0]
+        self.owed[n] += order.qty
 
     def place(self, n: int, q: float, day: int) -> None:
         """Node ``n`` orders ``q`` units from its source."""
         src = self.model.nodes[n].source
         self.on_order[n] += q
         if isinstance(src, Transfer):
-            self.request(src.upstream, [q, TRANSFER, n, src.lane], day)
+            self.request(src.upstream, TransferOrder(q, n, src.lane), day)
         elif isinstance(src, Make):
             self.start_job(n, src, q, day)
         elif isinstance(src, Buy):
@@ -210,24 +274,24 @@ class World:
         return best[1], best[2]
 
     def start_job(self, n: int, src: Make, q: float, day: int) -> None:
-        job = [q, n, src, [0.0] * len(src.components)]
+        job = Job(q, n, src, [0.0] * len(src.components))
         self.jobs[src.line].append(job)
         for slot, (c, per) in enumerate(src.components):
-            self.request(c, [q * per, KIT, job, slot], day)
+            self.request(c, KitOrder(q * per, job, slot), day)
 
     def buy(self, s: int, lane, to: int, q: float, day: int, delay: int) -> None:
         cap = self.sup_cap[s]
         if cap[day] == math.inf and not self.sup_queue[s]:
             self.dispatch(s, lane, to, q, day, delay)
         else:
-            self.sup_queue[s].append([q, lane, to, delay])
+            self.sup_queue[s].append(SupplyOrder(q, lane, to, delay))
             self.sup_queued[s] += q
 
     def dispatch(self, s: int, lane, to: int, q: float, day: int, delay: int) -> None:
         """Supplier ``s`` releases ``q`` units: they leave ``delay`` days later."""
         p = self.sup_product[s]
         self.purchase[day] += q * self.sup_cost[s]
-        self.flows["bought"][p] += q
+        self.bought[p] += q
         depart = day + delay
         if lane is None:
             self.send(to, q, depart, p)
@@ -238,31 +302,34 @@ class World:
 
     # ------------------------------------------------------------ output
 
-    def records(self) -> dict:
+    def records(self) -> Trace:
+        """The replication's records (after the run)."""
         m = self.model
         end_owed = np.zeros(len(m.streams))
         for queue in self.backlog:
             for order in queue:
-                if order[1] == CUSTOMER:
-                    end_owed[order[2]] += order[0]
-        end_stock = {p: 0.0 for p in self.flows["bought"]}
+                if isinstance(order, CustomerOrder):
+                    end_owed[order.stream] += order.qty
+        end_stock = {p: 0.0 for p in self.bought}
         for n, c in zip(m.nodes, self.stock):
             end_stock[n.product] += c.level
         N = len(m.nodes)
         on_hand = np.array(self.on_hand_rows, dtype=float).reshape(-1, N).T
         owed = np.array(self.owed_rows, dtype=float).reshape(-1, N).T
-        return {
-            "on_hand": np.ascontiguousarray(on_hand), "cust_backlog": np.ascontiguousarray(owed),
-            "filled": np.array(self.filled), "lost": np.array(self.lost),
-            "otif": np.array(self.otif, dtype=bool), "stockout": np.array(self.stockout, bool),
-            "late_filled": np.array(self.late_filled),
-            "late_in_period": np.array(self.late_in_period),
-            "late_days": np.array(self.late_days),
-            "transport": np.array(self.transport), "purchase": np.array(self.purchase),
-            "production": np.array(self.production), "end_owed": end_owed,
-            "flows": self.flows | {"end_stock": end_stock},
-            "events": _events(self.env),
-        }
+        flows = Flows(bought=self.bought, made=self.made, consumed=self.consumed,
+                      delivered=self.delivered, in_transit=self.in_transit, wip=self.wip,
+                      end_stock=end_stock)
+        return Trace(
+            on_hand=np.ascontiguousarray(on_hand), cust_backlog=np.ascontiguousarray(owed),
+            stockout=np.array(self.stockout, bool),
+            filled=np.array(self.filled), lost=np.array(self.lost),
+            otif=np.array(self.otif, dtype=bool),
+            late_filled=np.array(self.late_filled),
+            late_in_period=np.array(self.late_in_period),
+            late_days=np.array(self.late_days),
+            transport=np.array(self.transport), purchase=np.array(self.purchase),
+            production=np.array(self.production), end_owed=end_owed, flows=flows,
+            events=_events(self.env))
 
 
 def _events(env: simpy.Environment) -> int:
@@ -285,7 +352,7 @@ def transit(env, w: World, to: int, q: float, arrive: int):
         return
     if day > arrive:
         yield env.timeout(day + RECEIVE - env.now)
-    w.flows["in_transit"][w.product_of[to]] -= q
+    w.in_transit[w.product_of[to]] -= q
     w.receive(to, q, day)
 
 
@@ -312,7 +379,7 @@ def sell(env, w: World, n: int, streams: list[int]):
              w.lane_cost[w.stream_lane[m]], w.nominal[w.stream_lane[m]] + w.slack)
             for m in streams]
     p = w.product_of[n]
-    delivered = w.flows["delivered"]
+    delivered = w.delivered
     backlog, stockout, transport = w.backlog[n], w.stockout[n], w.transport
     backorder = w.model.backlog
     for day in range(w.days):
@@ -335,7 +402,7 @@ def sell(env, w: World, n: int, streams: list[int]):
             if short > EPS:
                 stockout[day] = 1
                 if backorder:
-                    backlog.append([short, CUSTOMER, m, day + due, day])
+                    backlog.append(CustomerOrder(short, m, day + due, day))
                     w.owed[n] += short
                     w.cust_owed[n] += short
                 else:
@@ -360,7 +427,7 @@ def line(env, w: World, k: int, hours: float):
             continue
         budget = hours * scale[day] if scale[day] != 1 else hours
         for job in list(jobs):
-            q, n, src, kit = job
+            q, n, src, kit = job.qty, job.node, job.source, job.kit
             hpu = src.hours_per_unit
             if hpu > 0:
                 q = min(q, budget / hpu)
@@ -371,14 +438,14 @@ def line(env, w: World, k: int, hours: float):
             for slot, (c, per) in enumerate(src.components):
                 kit[slot] -= q * per
                 pc = w.product_of[c]
-                w.flows["wip"][pc] -= q * per
-                w.flows["consumed"][pc] += q * per
-            job[0] -= q
-            if job[0] <= EPS:
+                w.wip[pc] -= q * per
+                w.consumed[pc] += q * per
+            job.qty -= q
+            if job.qty <= EPS:
                 jobs.remove(job)
             budget -= q * hpu
             w.production[day] += q * src.unit_cost
-            w.flows["made"][w.product_of[n]] += q
+            w.made[w.product_of[n]] += q
             w.receive(n, q, day)
             if hpu > 0 and budget <= EPS:
                 break
@@ -394,13 +461,13 @@ def supplier(env, w: World, s: int, site: int):
         left = cap[day]
         while queue and left > EPS:
             order = queue[0]
-            q = min(order[0], left)
-            order[0] -= q
+            q = min(order.qty, left)
+            order.qty -= q
             left -= q
             w.sup_queued[s] -= q
-            if order[0] <= EPS:
+            if order.qty <= EPS:
                 queue.popleft()
-            w.dispatch(s, order[1], order[2], q, day, order[3])
+            w.dispatch(s, order.lane, order.to, q, day, order.delay)
 
 
 def release_plan(env, w: World):
@@ -408,18 +475,15 @@ def release_plan(env, w: World):
     for day in sorted(w.model.releases):
         yield env.timeout(day + ORDER - env.now)
         for rel in w.model.releases[day]:
-            if rel[0] == "make":
-                _, n, q = rel
-                w.on_order[n] += q
-                w.start_job(n, w.model.nodes[n].source, q, day)
-            elif rel[0] == "ship":
-                _, lane, frm, to, q = rel
-                w.on_order[to] += q
-                w.request(frm, [q, TRANSFER, to, lane], day)
+            if isinstance(rel, MakeRelease):
+                w.on_order[rel.node] += rel.qty
+                w.start_job(rel.node, w.model.nodes[rel.node].source, rel.qty, day)
+            elif isinstance(rel, BuyRelease):
+                w.on_order[rel.to] += rel.qty
+                w.buy(rel.supply, rel.lane, rel.to, rel.qty, day, 0)
             else:
-                _, s, lane, to, q = rel
-                w.on_order[to] += q
-                w.buy(s, lane, to, q, day, 0)
+                w.on_order[rel.to] += rel.qty
+                w.request(rel.origin, TransferOrder(rel.qty, rel.to, rel.lane), day)
 
 
 def reopen(env, w: World, site: int, nodes: list[int]):
@@ -444,9 +508,9 @@ def record(env, w: World):
 # ---------------------------------------------------------------- a replication
 
 
-def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: int = 0) -> dict:
+def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: int = 0) -> Trace:
     """One replication with the given demand (streams x days) and transit days (lanes x days);
-    returns the records (see :meth:`World.records`)."""
+    returns its records."""
     w = World(model, demand, lead, order_lead_days)
     env = w.env
     by_node: dict[int, list[int]] = {}
@@ -454,7 +518,7 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
         by_node.setdefault(n, []).append(m)
     for n, streams in sorted(by_node.items()):
         env.process(sell(env, w, n, streams))
-    if model.replenishment.value == "policy":
+    if model.replenishment is Replenishment.POLICY:
         order = sorted(range(len(model.nodes)), key=lambda i: (model.nodes[i].level, i))
         for n in order:
             if model.nodes[n].source is not None:

@@ -18,6 +18,7 @@ from chainlab.simulation.build import Buy, SimModel
 from chainlab.simulation.engine import EPS
 from chainlab.simulation.options import Replenishment
 from chainlab.simulation.policies import Kind, vector
+from chainlab.simulation.trace import FLOW_NAMES, Flows, Trace
 
 
 def unsupported(model: SimModel) -> str | None:
@@ -40,7 +41,7 @@ def unsupported(model: SimModel) -> str | None:
     return None
 
 
-def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: int = 0) -> dict:
+def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: int = 0) -> Trace:
     """One replication; the same records as :func:`simulation.engine.run`."""
     D, N, M = model.days, len(model.nodes), len(model.streams)
     nodes = model.nodes
@@ -182,21 +183,20 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
                            transport, end_owed, waited, model.bucket_days)
 
     products = sorted({n.product for n in nodes} | set(model.streams["product"]))
-    flows = {k: dict.fromkeys(products, 0.0) for k in
-             ("bought", "made", "consumed", "delivered", "in_transit", "wip", "end_stock")}
+    flows = Flows(**{k: dict.fromkeys(products, 0.0) for k in FLOW_NAMES})
     received = arrivals.sum(axis=0) + received_now
     for i, n in enumerate(nodes):
-        flows["bought"][n.product] += bought[i]
-        flows["in_transit"][n.product] += bought[i] - received[i]
-        flows["end_stock"][n.product] += on_hand[i]
-        flows["delivered"][n.product] += delivered_late[i]
+        flows.bought[n.product] += bought[i]
+        flows.in_transit[n.product] += bought[i] - received[i]
+        flows.end_stock[n.product] += on_hand[i]
+        flows.delivered[n.product] += delivered_late[i]
     for m, p in enumerate(model.streams["product"]):
-        flows["delivered"][p] += filled[m].sum()
-    return {"on_hand": on_hand_rec.T.copy(), "cust_backlog": owed_rec.T.copy(),
-            "filled": filled, "lost": lost,
-            "otif": otif, "stockout": stockout, "transport": transport, "purchase": purchase,
-            "production": np.zeros(D), "end_owed": end_owed, "flows": flows, "events": 0,
-            **waited}
+        flows.delivered[p] += filled[m].sum()
+    return Trace(on_hand=on_hand_rec.T.copy(), cust_backlog=owed_rec.T.copy(),
+                 stockout=stockout, filled=filled, lost=lost, otif=otif,
+                 late_filled=waited["late_filled"], late_in_period=waited["late_in_period"],
+                 late_days=waited["late_days"], transport=transport, purchase=purchase,
+                 production=np.zeros(D), end_owed=end_owed, flows=flows, events=0)
 
 
 def _settle_backorders(day, stream, qty, sn, sl, s_cost, due, late, lead, otif, transport,

@@ -18,9 +18,12 @@ Three fill measures, for units demanded on day t in period P(t) (buckets of the 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+
+from chainlab.simulation.trace import Trace
 
 #: name -> (unit, meaning); the order is the order of ``SimResult.kpis``
 KPIS: dict[str, tuple[str, str]] = {
@@ -64,8 +67,29 @@ SITE_KPIS = ("avg_inventory", "peak_inventory", "backorders", "stockout_days", "
              "fill_rate")
 
 
-def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
-    """KPIs, per-node figures, per-period series and the unit balance of one replication."""
+@dataclass(frozen=True, eq=False)
+class Replication:
+    """The figures of one replication, computed from its :class:`~simulation.trace.Trace`.
+
+    - ``kpis``: KPI name -> value, in the order of :data:`KPIS`;
+    - ``sites``: name of :data:`SITE_KPIS` -> value per stock point (nodes,);
+    - ``series``: ``inventory`` and ``backlog`` at the end of each period (nodes, periods),
+      ``demand`` and ``filled`` (on the day) per period (periods,), in units;
+    - ``balance``: product -> units initial, bought, made, consumed, delivered, end_stock,
+      in_transit, wip and the ``imbalance`` (0 up to rounding);
+    - ``events``: SimPy events scheduled (see :class:`~simulation.trace.Trace`).
+    """
+
+    kpis: dict[str, float]
+    sites: dict[str, np.ndarray]
+    series: dict[str, np.ndarray]
+    balance: dict[str, dict[str, float]]
+    events: int
+
+
+def replication(model, demand: np.ndarray, rec: Trace, warmup: int) -> Replication:
+    """KPIs, per-node figures, per-period series and the unit balance of one replication, from
+    its records ``rec`` and its demand (streams x days)."""
     D = model.days
     w = min(warmup, D - 1)
     nodes = model.nodes
@@ -79,11 +103,11 @@ def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
               else np.zeros(0))
 
     dem = demand[:, w:]
-    filled = rec["filled"][:, w:]
-    lost = rec["lost"][:, w:]
-    on_hand = rec["on_hand"][:, w:]
-    owed = rec["cust_backlog"][:, w:]
-    stockout = rec["stockout"][:, w:]
+    filled = rec.filled[:, w:]
+    lost = rec.lost[:, w:]
+    on_hand = rec.on_hand[:, w:]
+    owed = rec.cust_backlog[:, w:]
+    stockout = rec.stockout[:, w:]
     total_demand = float(dem.sum())
     lines = dem > 0
     n_lines = int(lines.sum())
@@ -101,12 +125,12 @@ def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
 
     k = {}
     k["fill_rate"] = float(filled.sum()) / total_demand if total_demand > 0 else math.nan
-    late_filled = float(rec["late_filled"][:, w:].sum())
-    in_period = float(filled.sum()) + float(rec["late_in_period"][:, w:].sum())
+    late_filled = float(rec.late_filled[:, w:].sum())
+    in_period = float(filled.sum()) + float(rec.late_in_period[:, w:].sum())
     k["period_fill_rate"] = in_period / total_demand if total_demand > 0 else math.nan
-    k["avg_days_late"] = (float(rec["late_days"][:, w:].sum()) / late_filled if late_filled > 0
+    k["avg_days_late"] = (float(rec.late_days[:, w:].sum()) / late_filled if late_filled > 0
                           else math.nan)
-    k["otif"] = float(rec["otif"][:, w:][lines].sum()) / n_lines if n_lines else math.nan
+    k["otif"] = float(rec.otif[:, w:][lines].sum()) / n_lines if n_lines else math.nan
     k["cycle_service_level"] = 1.0 - cycles_out / cycles if cycles else math.nan
     k["backorders"] = float(owed.sum(axis=0).mean()) if N else 0.0
     k["units_short"] = float((dem - filled).sum())
@@ -116,11 +140,11 @@ def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
     k["peak_inventory"] = float(stock_total.max()) if N else 0.0
     k["demand"] = total_demand
     k["holding_cost"] = float(h @ on_hand.sum(axis=1)) if N else 0.0
-    k["transport_cost"] = float(rec["transport"][w:].sum())
-    k["purchase_cost"] = float(rec["purchase"][w:].sum())
-    k["production_cost"] = float(rec["production"][w:].sum())
+    k["transport_cost"] = float(rec.transport[w:].sum())
+    k["purchase_cost"] = float(rec.purchase[w:].sum())
+    k["production_cost"] = float(rec.production[w:].sum())
     k["backlog_cost"] = float(b @ owed.sum(axis=1)) if N else 0.0
-    k["lost_sales_cost"] = float(lost_c @ (lost.sum(axis=1) + rec["end_owed"])) if M else 0.0
+    k["lost_sales_cost"] = float(lost_c @ (lost.sum(axis=1) + rec.end_owed)) if M else 0.0
     k["fixed_cost"] = model.fixed_cost_per_day * (D - w)
     k["total_cost"] = sum(k[c] for c in ("holding_cost", "transport_cost", "purchase_cost",
                                          "production_cost", "backlog_cost", "lost_sales_cost",
@@ -145,23 +169,22 @@ def replication(model, demand: np.ndarray, rec: dict, warmup: int) -> dict:
     period_demand = np.zeros(model.periods)
     period_filled = np.zeros(model.periods)
     np.add.at(period_demand, per, demand.sum(axis=0))
-    np.add.at(period_filled, per, rec["filled"].sum(axis=0))
-    series = {"inventory": rec["on_hand"][:, ends], "backlog": rec["cust_backlog"][:, ends],
+    np.add.at(period_filled, per, rec.filled.sum(axis=0))
+    series = {"inventory": rec.on_hand[:, ends], "backlog": rec.cust_backlog[:, ends],
               "demand": period_demand, "filled": period_filled}
 
-    f = rec["flows"]
-    products = sorted(f["end_stock"])
+    f = rec.flows
+    products = sorted(f.end_stock)
     initial = {p: 0.0 for p in products}
     for n in nodes:
         initial[n.product] += n.on_hand
-    balance = {p: {"initial": initial[p], **{x: f[x][p] for x in (
+    balance = {p: {"initial": initial[p], **{x: getattr(f, x)[p] for x in (
         "bought", "made", "consumed", "delivered", "end_stock", "in_transit", "wip")}}
         for p in products}
     for v in balance.values():
         v["imbalance"] = (v["initial"] + v["bought"] + v["made"] - v["consumed"] - v["delivered"]
                           - v["end_stock"] - v["in_transit"] - v["wip"])
-    return {"kpis": k, "sites": sites, "series": series, "balance": balance,
-            "events": rec.get("events", -1)}
+    return Replication(kpis=k, sites=sites, series=series, balance=balance, events=rec.events)
 
 
 def t_cdf(x: float, df: int) -> float:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from chainlab.models.errors import Issue
+from chainlab.models.schema import Policy as PolicyName
 
 
 class Kind(IntEnum):
@@ -108,7 +109,7 @@ def from_row(site: str, product: str, row: pd.Series, file_row: int | None,
     Policy ``plan`` means "follow the plan"; simulated without a plan, such a stock point
     replaces what is used: a base stock at its starting ``on_hand`` (lot for lot when 0)."""
     where = f"{site}/{product}"
-    name = str(row.get("policy") or "plan")
+    name = str(row.get("policy") or PolicyName.PLAN)
 
     def bad(column: str, message: str) -> None:
         issues.append(Issue("inventory.csv", f"{where}: {message}", file_row, column))
@@ -132,10 +133,10 @@ def from_row(site: str, product: str, row: pd.Series, file_row: int | None,
             return None
         return v
 
-    if name == "base_stock":
+    if name == PolicyName.BASE_STOCK:
         S = need("order_up_to", "the order-up-to level S")
         return BaseStock(S, R) if S is not None else LotForLot(R)
-    if name == "s_S":
+    if name == PolicyName.S_S:
         s = need("reorder_point", "the reorder point s")
         S = need("order_up_to", "the order-up-to level S")
         if s is None or S is None:
@@ -145,7 +146,7 @@ def from_row(site: str, product: str, row: pd.Series, file_row: int | None,
                                  f"S(={S:g}); lower s or raise S")
             return LotForLot(R)
         return MinMax(s, S, R)
-    if name == "r_Q":
+    if name == PolicyName.R_Q:
         r = need("reorder_point", "the reorder point r")
         Q = need("order_quantity", "the order quantity Q")
         if r is None or Q is None:
@@ -154,11 +155,11 @@ def from_row(site: str, product: str, row: pd.Series, file_row: int | None,
             bad("order_quantity", f"order_quantity Q(={Q:g}) must be > 0")
             return LotForLot(R)
         return ReorderQuantity(r, Q, R)
-    if name == "plan":
+    if name == PolicyName.PLAN:
         # without a plan to follow: replace what is used, keeping the starting stock
         start = _num(row.get("on_hand")) or 0.0
         return BaseStock(start, R) if start > 0 else LotForLot(R)
-    bad("policy", f"policy {name!r} is not one of base_stock, s_S, r_Q, plan")
+    bad("policy", f"policy {name!r} is not one of {', '.join(PolicyName)}")
     return LotForLot(R)
 
 

@@ -204,12 +204,12 @@ def _block(ctx: _Context, reps: list[int]) -> dict:
         run = fast.run if ctx.use_fast else engine.run
         rec = run(m, demand, lead, o.order_lead_days)
         rep = kpis.replication(m, demand, rec, o.warmup_days)
-        out["kpis"].append(rep["kpis"])
-        out["sites"].append(rep["sites"])
-        out["balance"].append(rep["balance"])
-        out["events"].append(rep["events"])
+        out["kpis"].append(rep.kpis)
+        out["sites"].append(rep.sites)
+        out["balance"].append(rep.balance)
+        out["events"].append(rep.events)
         if o.series:
-            s = rep["series"]
+            s = rep.series
             out["series"] = s if out["series"] is None else {
                 k: out["series"][k] + s[k] for k in s}
     return out
