@@ -32,11 +32,8 @@ import datetime as dt
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from decimal import Decimal
@@ -45,8 +42,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
+from chainlab.api.serving import served
 from chainlab.ledger import Ledger, testing
 from chainlab.ledger.promising import LineRequest, PromiseRequest
 from chainlab.models import Network
@@ -55,14 +52,6 @@ RESULTS = Path(__file__).parent / "results"
 EXAMPLE = ROOT / "scenarios" / "examples" / "acme"
 TARGET_CHECK_P99_MS = 2.0
 TARGET_HTTP_P99_MS = 25.0
-SERVE = textwrap.dedent("""
-    import sys
-    from chainlab.cli.ledger import serve_command
-    serve_command(host="127.0.0.1", port=int(sys.argv[2]), database_url=sys.argv[1],
-                  workers=1, log_level="warning")
-""")
-
-
 # ------------------------------------------------------------------ setup
 
 def load_plan(net: Network, folder: Path | None) -> Path:
@@ -150,40 +139,6 @@ def bench_in_process(url: str, reqs: list[PromiseRequest], today: dt.date) -> di
 
 
 # ------------------------------------------------------------------ 2. and 3. over HTTP
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def server(url: str):
-    import httpx
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, url, str(port)], cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
 
 class _Connections:
     """Keep-alive HTTP/1.1 connections to the server, for a load generator that costs little
@@ -357,7 +312,7 @@ def main(argv=None) -> dict:
         print(f"ledger ready ({out['engine']}): plan version {setup['plan_version']}, "
               f"{setup['orders']} orders, {setup['seconds']} s", file=sys.stderr)
         out["in_process_check"] = bench_in_process(url, reqs, net.calendar.start)
-        with server(url) as base:
+        with served(url) as base:
             out["http_check"] = bench_http_checks(base, keys["sales"], reqs, args.rate,
                                                   args.seconds)
             out["promises"] = bench_promises(base, keys["sales"], reqs, args.clients,

@@ -30,11 +30,9 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -42,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chainlab.api.serving import served
 from chainlab.ledger import Ledger, testing
 
 RESULTS = Path(__file__).parent / "results"
@@ -100,45 +99,6 @@ def bench_publish(url: str, n: int) -> dict:
             "meets_target": first < TARGET_PUBLISH_S and second < TARGET_PUBLISH_S}
 
 
-SERVE = textwrap.dedent("""
-    import sys
-    from chainlab.cli.ledger import serve_command
-    serve_command(host="127.0.0.1", port=int(sys.argv[2]), database_url=sys.argv[1],
-                  workers=int(sys.argv[3]), log_level="warning")
-""")
-
-
-@contextlib.contextmanager
-def server(url: str, workers: int):
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {"CHAINLAB_KEY_CACHE_SECONDS": "30"}
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, url, str(port), str(workers)],
-                            env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def bench_baseline(url: str, clients: int, seconds: float, workers: int,
                    load: str = "python") -> dict:
     """The same clients and server on ``GET /health``: the ceiling of the HTTP stack on this
@@ -147,12 +107,12 @@ def bench_baseline(url: str, clients: int, seconds: float, workers: int,
 
     Ledger(url, upgrade=True).close()
     if load == "wrk":
-        with server(url, workers) as base:
+        with served(url, workers=workers, env={"CHAINLAB_KEY_CACHE_SECONDS": "30"}) as base:
             r = run_wrk(base, WRK_HEALTH, clients, seconds)
         return {"clients": clients, "workers": workers, "load": load,
                 "requests_per_s": round(r["requests"] / r["seconds"], 1)}
     counts = [0] * clients
-    with server(url, workers) as base:
+    with served(url, workers=workers, env={"CHAINLAB_KEY_CACHE_SECONDS": "30"}) as base:
         start = threading.Barrier(clients + 1)
         stop_at = [0.0]
 
@@ -185,7 +145,7 @@ def bench_http(url: str, clients: int, seconds: float, workers: int, batch: int 
         key = led.create_key("erp", name="bench")[0]
     stock = sites["id"][sites["kind"].isin(["plant", "dc"])].to_list()
     if load == "wrk":
-        with server(url, workers) as base:
+        with served(url, workers=workers, env={"CHAINLAB_KEY_CACHE_SECONDS": "30"}) as base:
             r = run_wrk(base, wrk_post_script(key, stock, products["id"].to_list(), batch),
                         clients, seconds)
         ok, elapsed = r["requests"] - r["non_2xx"], r["seconds"]
@@ -218,7 +178,7 @@ def http_clients(url: str, workers: int, key: str, stock: list[str], clients: in
 
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures = [0] * clients
-    with server(url, workers) as base:
+    with served(url, workers=workers, env={"CHAINLAB_KEY_CACHE_SECONDS": "30"}) as base:
         start = threading.Barrier(clients + 1)
         stop_at = [0.0]
 
