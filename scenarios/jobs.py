@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainlab.models.errors import ChainlabError, Issue, NotFoundError, ValidationError
+from chainlab.models.files import atomic_write_text
 from chainlab.models.records import from_json, to_json
 from chainlab.scenarios import spec
 from chainlab.scenarios.executor import Pool
@@ -340,12 +341,8 @@ class JobManager:
 
 def write_job(root, job: Job) -> None:
     """Write ``ROOT/<id>/job.json`` atomically (a reader never sees half of it)."""
-    p = Path(root) / job.id / JOB_FILE
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{JOB_FILE}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(job.as_dict(), indent=2,
-                              default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, p)
+    atomic_write_text(Path(root) / job.id / JOB_FILE,
+                      json.dumps(job.as_dict(), indent=2, default=str) + "\n")
 
 
 def _stamp(t: dt.datetime) -> str:
