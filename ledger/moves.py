@@ -28,8 +28,9 @@ from chainlab.ledger.tables import (
     StockMove,
     utcnow,
 )
-from chainlab.ledger.types import QUANTUM, JsonRecord, MoveType, quantize
+from chainlab.ledger.types import QUANTUM, MoveType, quantize
 from chainlab.models.errors import Issue
+from chainlab.models.records import JsonRecord
 from chainlab.models.schema import SiteKind
 
 MOVES = StockMove.__table__

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 
 from chainlab.ledger.errors import NotFoundError, TransitionError, ValidationError
 from chainlab.ledger.tables import LedgerState, OrderEvent, PlannedOrder, PlanVersion, utcnow
-from chainlab.ledger.types import JsonRecord, OrderStatus, OrderType
+from chainlab.ledger.types import OrderStatus, OrderType
+from chainlab.models.records import JsonRecord
 
 VERSIONS = PlanVersion.__table__
 ORDERS = PlannedOrder.__table__

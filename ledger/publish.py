@@ -33,8 +33,9 @@ from chainlab.ledger.moves import ITEMS, LOCATIONS, post_opening_stock
 from chainlab.ledger.orders import ORDERS, STATE, VERSIONS, lock_state
 from chainlab.ledger.planned import ORDER_COLUMNS
 from chainlab.ledger.tables import utcnow
-from chainlab.ledger.types import SCALE, JsonRecord, OrderStatus
+from chainlab.ledger.types import SCALE, OrderStatus
 from chainlab.models.errors import Issue, ValidationError
+from chainlab.models.records import JsonRecord
 
 _INSERT_COLUMNS = ["plan_version_id", "number", "type", "product", "from_site", "to_site",
                    "quantity", "release_date", "due_date", "status", "carried_from"]

@@ -1,5 +1,6 @@
 """Column types and the closed vocabularies of the ledger (move types, order types and statuses,
-roles, account kinds), and :class:`JsonRecord`, the one way a ledger record becomes JSON and back.
+roles, account kinds). Ledger records become JSON and back through
+:class:`models.records.JsonRecord`.
 
 Quantities and money are exact decimals with six places (:data:`SCALE`). PostgreSQL stores them
 as ``NUMERIC(20, 6)``. SQLite has no decimal type (its NUMERIC affinity keeps 0.1 as a binary
@@ -10,12 +11,8 @@ either engine.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
-import functools
-import types
-import typing
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import sqlalchemy as sa
@@ -160,81 +157,3 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
-
-
-# ------------------------------------------------------------------ records as JSON
-
-class JsonRecord:
-    """A frozen dataclass of the ledger as a JSON-able dict and back, its fields read once from
-    the class: what idempotent writes store and replay, and what the API and CLI print.
-
-    :meth:`as_dict` writes every field in order: decimals as strings (exact), dates and times
-    in ISO 8601, enums as their values, nested records and tuples of them likewise.
-    ``_json_derived`` (field name -> property names) adds read-only properties right after
-    that field; ``_json_last`` moves fields to the end (the order of the HTTP schemas).
-    :meth:`from_dict` reads such a dict (or one with the raw Python values) back by the
-    fields' types, ignoring the derived keys; a missing field takes its default."""
-
-    _json_derived: typing.ClassVar[dict[str, tuple[str, ...]]] = {}
-    _json_last: typing.ClassVar[tuple[str, ...]] = ()
-
-    def as_dict(self) -> dict:
-        out: dict = {}
-        for f in dataclasses.fields(self):
-            if f.name not in self._json_last:
-                out[f.name] = to_json(getattr(self, f.name))
-            for name in self._json_derived.get(f.name, ()):
-                out[name] = to_json(getattr(self, name))
-        for name in self._json_last:
-            out[name] = to_json(getattr(self, name))
-        return out
-
-    @classmethod
-    def from_dict(cls, d: dict) -> typing.Self:
-        hints = _hints(cls)
-        return cls(**{f.name: from_json(hints[f.name], d[f.name])
-                      for f in dataclasses.fields(cls) if f.init and f.name in d})
-
-
-def to_json(value):
-    """``value`` as JSON-able data (see :class:`JsonRecord`)."""
-    if isinstance(value, JsonRecord):
-        return value.as_dict()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    return value
-
-
-def from_json(tp, value):
-    """``value`` (JSON data, or already the Python value) as type ``tp``: a record, decimal,
-    date, time, enum, optional or tuple of these; anything else as it is."""
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        (tp,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return from_json(tp, value)
-    if origin in (tuple, list):
-        item = typing.get_args(tp)[0]
-        return origin(from_json(item, v) for v in value)
-    if isinstance(tp, type):
-        if issubclass(tp, JsonRecord):
-            return value if isinstance(value, tp) else tp.from_dict(value)
-        if issubclass(tp, enum.Enum):
-            return tp(value)
-        if tp is Decimal:
-            return value if isinstance(value, Decimal) else Decimal(str(value))
-        if tp in (dt.date, dt.datetime):
-            return value if isinstance(value, tp) else tp.fromisoformat(value)
-    return value
-
-
-@functools.cache
-def _hints(cls) -> dict:
-    return typing.get_type_hints(cls)

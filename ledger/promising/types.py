@@ -4,7 +4,7 @@ a promise as the ledger holds it (:class:`PromiseRecord`) and the sales-order li
 ships (:class:`Commitment`), with their enums and limits.
 
 Each record is a frozen dataclass; the ones that travel as JSON (idempotent replays, the API,
-the CLI) are :class:`ledger.types.JsonRecord` s.
+the CLI) are :class:`models.records.JsonRecord` s.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from chainlab.ledger.errors import ConflictError
-from chainlab.ledger.types import JsonRecord
+from chainlab.models.records import JsonRecord
 
 ZERO = Decimal(0)
 #: most lines in one request
