@@ -10,7 +10,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from chainlab.api.schemas.common import Id, Number, Record, Strict
+from chainlab.api.schemas.common import Day, Id, Number, Record, Strict
 from chainlab.ledger import ORDER_COLUMNS, OrderStatus, OrderType
 from chainlab.models.schema import SITE_KINDS
 
@@ -25,8 +25,8 @@ class PlannedOrderCreate(Strict):
     from_site: Id
     to_site: Id
     quantity: Decimal = Field(gt=0, allow_inf_nan=False, max_digits=19, decimal_places=6)
-    release_date: dt.date
-    due_date: dt.date
+    release_date: Day
+    due_date: Day
 
 
 class SiteIn(Strict):

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from chainlab.api.schemas.common import Id, Number, Record, Strict
+from chainlab.api.schemas.common import Day, Id, Number, Record, Strict
 from chainlab.api.schemas.problems import Problem
 from chainlab.ledger.promising import (
     MAX_LINES,
@@ -35,7 +35,7 @@ class PromiseLineCreate(Strict):
 
     product: Id
     quantity: Decimal = Quantity
-    requested_date: dt.date
+    requested_date: Day
 
 
 class PromiseCreate(Strict):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from chainlab.api.schemas.common import Id, Number, Record, Strict
+from chainlab.api.schemas.common import Day, Id, Number, Record, Strict
 from chainlab.ledger import MoveType
 
 
@@ -21,7 +21,7 @@ class StockMoveCreate(Strict):
     site: Id
     product: Id
     quantity: Decimal = Field(allow_inf_nan=False, max_digits=19, decimal_places=6)
-    date: dt.date
+    date: Day
     reference: str = Field("", max_length=200)
     order_number: int | None = Field(None, ge=1)
 
@@ -49,7 +49,7 @@ class StockMove(Record):
 class StockMoveReverse(Strict):
     """A reversal: its date (default today) and reference."""
 
-    date: dt.date | None = None
+    date: Day | None = None
     reference: str = Field("", max_length=200)
 
 
