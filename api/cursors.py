@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from chainlab.api.schemas.common import MAX_ID
 from chainlab.models.errors import ValidationError
 
 
@@ -24,7 +25,7 @@ def after(text: str | None, tag: str) -> int | None:
         return None
     try:
         t, n = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().split(":")
-        if t == tag:
+        if t == tag and 0 <= int(n) <= MAX_ID:
             return int(n)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         pass

@@ -146,8 +146,10 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     """(plan version, last order number) of a cursor from :class:`OrderPage`."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        plan, number = raw.split(":")
-        return int(plan), int(number)
+        plan, number = (int(x) for x in raw.split(":"))
+        if not (0 <= plan < 2**63 and 0 <= number < 2**63):
+            raise ValueError("not an id")
+        return plan, number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationError(f"cursor {cursor[:40]!r} is not one this server gave out; use the "
                               f"next_cursor of the previous page or leave it out") from None

@@ -23,6 +23,7 @@ from chainlab.api.deps import (
 )
 from chainlab.api.problems import PROBLEM_RESPONSES
 from chainlab.api.routing import DecimalRoute
+from chainlab.api.schemas.common import MAX_ID
 from chainlab.api.schemas.plans import (
     OrderPage,
     OrderStatusChange,
@@ -43,7 +44,7 @@ PlanRef = Annotated[str, Path(pattern=r"^(current|[0-9]{1,12})$",
 @router.get("/plans", response_model=list[Plan])
 def list_plans(led: LedgerDep, _: ErpOrPlannerKey,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-               before: Annotated[int | None, Query(ge=1)] = None):
+               before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None):
     """Published plan versions, newest first (``before`` an id for the next page)."""
     return [Plan.model_validate(p) for p in led.plans(limit=limit, before=before)]
 
@@ -146,13 +147,13 @@ def publish_plan(response: Response, led: LedgerDep, key: PlannerKey,
 
 
 @router.get("/orders/{number}", response_model=PlannedOrder, tags=["orders"])
-def get_order(led: LedgerDep, _: ErpOrPlannerKey, number: Annotated[int, Path(ge=1)]):
+def get_order(led: LedgerDep, _: ErpOrPlannerKey, number: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """Order ``number`` in the current plan."""
     return PlannedOrder.model_validate(led.order(number))
 
 
 @router.post("/orders/{number}/status", response_model=PlannedOrder, tags=["orders"])
-def set_order_status(led: LedgerDep, key: ErpOrPlannerKey, number: Annotated[int, Path(ge=1)],
+def set_order_status(led: LedgerDep, key: ErpOrPlannerKey, number: Annotated[int, Path(ge=1, le=MAX_ID)],
                      body: Annotated[OrderStatusChange, Body()],
                      idempotency_key: IdempotencyKeyHeader = None):
     """Move an order of the current plan forward (planned -> firm -> released -> closed; 409

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from chainlab.api import cursors, problems
 from chainlab.api.deps import AnyKey, IdempotencyKeyHeader, LedgerDep, SalesKey, idempotency
 from chainlab.api.routing import DecimalRoute
+from chainlab.api.schemas.common import MAX_ID
 from chainlab.api.schemas.promises import (
     AtpAnswer,
     Commitment,
@@ -24,7 +25,7 @@ from chainlab.ledger.promising import PromiseConflict, PromiseStatus
 
 router = APIRouter(prefix="/v1", tags=["order promising"], route_class=DecimalRoute,
                    responses=problems.PROBLEM_RESPONSES)
-PromiseId = Annotated[int, Path(ge=1, le=2**62)]
+PromiseId = Annotated[int, Path(ge=1, le=MAX_ID)]
 NOT_FOUND = problems.responses(404, "no such promise")
 CONFLICT = problems.responses(409, "cannot be promised as asked; `answer` says what can be",
                               PromiseProblem)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import Discriminator, Tag, TypeAdapter
 
 from chainlab.api import cursors
 from chainlab.api.deps import ErpKey, IdempotencyKeyHeader, LedgerDep, SettingsDep, idempotency
 from chainlab.api.problems import PROBLEM_RESPONSES
 from chainlab.api.routing import DecimalRoute
+from chainlab.api.schemas.common import MAX_ID
 from chainlab.api.schemas.stock_moves import (
     StockMove,
     StockMoveCreate,
@@ -23,6 +24,7 @@ from chainlab.models.errors import ValidationError
 router = APIRouter(prefix="/v1/stock-moves", tags=["stock moves"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)
 #: one move (an object) or several (an array), told apart by the JSON type
+MoveId = Annotated[int, Path(ge=1, le=MAX_ID)]
 OneOrMany = Annotated[Annotated[StockMoveCreate, Tag("move")]
                       | Annotated[list[StockMoveCreate], Tag("moves")],
                       Discriminator(lambda v: "moves" if isinstance(v, list) else "move")]
@@ -71,12 +73,12 @@ def list_stock_moves(led: LedgerDep, _: ErpKey,
 
 
 @router.get("/{move_id}", response_model=StockMove)
-def get_stock_move(led: LedgerDep, _: ErpKey, move_id: int):
+def get_stock_move(led: LedgerDep, _: ErpKey, move_id: MoveId):
     return StockMove.model_validate(led.move(move_id))
 
 
 @router.post("/{move_id}/reverse", status_code=201, response_model=StockMove)
-def reverse_stock_move(led: LedgerDep, key: ErpKey, move_id: int,
+def reverse_stock_move(led: LedgerDep, key: ErpKey, move_id: MoveId,
                        body: Annotated[StockMoveReverse | None, Body()] = None,
                        idempotency_key: IdempotencyKeyHeader = None):
     """Correct a move by posting its reversal (same type, opposite effect on on-hand); a move

@@ -13,6 +13,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 
+#: the largest id a path, query or cursor may name: every table's ids are 64-bit integers
+#: (SQLite and PostgreSQL BIGINT), and a larger one must be a 422, not a database error
+MAX_ID = 2**62
+
 #: the dates a request may carry: a plan, a move or a promise three centuries wide is a typo,
 #: and dates near the ends of the calendar (0001-01-01, 9999-12-31) would overflow the date
 #: arithmetic of the horizons around them
