@@ -113,12 +113,15 @@ def serve_command(
 
     from chainlab.api.main import create_app
     from chainlab.api.settings import Settings
+    from chainlab.ledger import db
 
     settings = Settings(**({"database_url": database_url} if database_url else {}))
     app = create_app(settings)  # fails here, with a message, on a database without schema
     shown = f"[{host}]" if ":" in host else host
+    where = db.redact(app.state.ledger.engine.url)
     err.print(f"chainlab on http://{shown}:{port}/ (the web page; sign in with a key from "
-              f"`chainlab keys create --role planner`), API docs at /docs", highlight=False)
+              f"`chainlab keys create --role planner` on the same ledger), API docs at /docs\n"
+              f"ledger: {where}", highlight=False)
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level=log_level)
         return
@@ -158,15 +161,20 @@ def keys_create_command(
         database_url: UrlOpt = None,
         as_json: JsonOpt = False):
     """Create an API key with a role; the key is shown once (only its hash is stored)."""
+    from chainlab.ledger import db
+
     led = _open(database_url)
     try:
         key, info = led.create_key(role, name=name)
+        where = db.redact(led.engine.url)
     finally:
         led.close()
     if as_json:
-        emit({"key": key, "role": info.role.value, "prefix": info.prefix, "name": info.name})
+        emit({"key": key, "role": info.role.value, "prefix": info.prefix, "name": info.name,
+              "database": where})
         return
-    _say(f"new {info.role.value} key (shown once, store it now):\n{key}")
+    _say(f"new {info.role.value} key for the ledger in {where} (shown once, store it now):"
+         f"\n{key}")
 
 
 def register(app: typer.Typer) -> None:

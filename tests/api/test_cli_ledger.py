@@ -50,6 +50,20 @@ def test_keys_create(cli, database_url):
     assert code == 2
 
 
+def test_keys_create_names_its_ledger(cli, database_url):
+    """A key is only good on the ledger it was made in: both outputs say which one (the
+    password of a PostgreSQL URL left out)."""
+    cli("db", "upgrade", "--database-url", database_url)
+    engine = db.connect(database_url)
+    where = db.redact(engine.url)
+    engine.dispose()
+    code, out = cli("keys", "create", "--role", "sales", "--database-url", database_url,
+                    "--json")
+    assert code == 0 and json.loads(out)["database"] == where
+    code, out = cli("keys", "create", "--role", "sales", "--database-url", database_url)
+    assert code == 0 and where in "".join(out.split())  # the terminal may wrap it
+
+
 def test_publish_plan_folder(cli, database_url):
     cli("db", "upgrade", "--database-url", database_url)
     code, out = cli("publish", DATA / "tiny_plan", "--network", DATA / "tiny",

@@ -23,3 +23,13 @@ def test_a_server_that_cannot_start_is_an_error_not_a_hang():
     with (open(os.devnull, "w") as log, pytest.raises(ServerError, match="exited"),
           served(bad, log=log, start_timeout=30)):
         pass
+
+
+def test_serve_names_its_ledger(tmp_path):
+    """``chainlab serve`` says which ledger it serves, so a key made with ``chainlab keys
+    create`` on another one is not a mystery 401."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with open(tmp_path / "serve.log", "w") as log, served(url, log=log):
+        pass
+    text = "".join((tmp_path / "serve.log").read_text().split())
+    assert f"ledger:{url}" in text, text
