@@ -365,3 +365,15 @@ def _usage_warnings(t, ctx, kind, issues):
     touched = set(lanes["origin"]) | set(lanes["destination"])
     ctx["sites"].flag(~t["sites"]["id"].isin(touched).to_numpy(), "id",
                       "site '{v}' has no lanes in or out", severity=W)
+    # structural holes that plan "optimal" on nothing but stock, backlog and lost sales
+    sites, prod = t["sites"], t["production"]
+    plants = (sites["kind"] == SiteKind.PLANT).to_numpy()
+    ctx["sites"].flag(plants & ~sites["id"].isin(set(prod["plant"])).to_numpy(), "id",
+                      "plant '{v}' makes nothing: production.csv has no row for it; add what it "
+                      "makes there (or make it a dc)", severity=W)
+    sourced = set(t["supply"]["product"]) | set(prod["product"])
+    ctx["products"].flag((products["id"].isin(demanded) & ~products["id"].isin(sourced)
+                          ).to_numpy(), "id",
+                         "product '{v}' is demanded but no supplier sells it and no plant makes "
+                         "it: only its stock on hand can serve demand; add it to supply.csv or "
+                         "production.csv", severity=W)

@@ -312,3 +312,18 @@ def test_capacity_change_checks(tmp_path):
         "capacity_changes.csv row 2, column 'end': 2027-01-01 is before start; end is the last "
         "day of the change",
     ]
+
+
+def test_structural_holes_are_warned(tmp_path):
+    """A network without production.csv was valid without a word and planned "optimal" on
+    nothing but stock and backlog: a plant that makes nothing, and a demanded product that no
+    one sells or makes, are warnings that say what to add."""
+    net = broken(tmp_path, "production.csv", delete=True)
+    report = check(net)
+    assert report.valid
+    assert [str(w) for w in report.warnings] == [
+        "sites.csv row 3, column 'id': plant 'PLANT1' makes nothing: production.csv has no row "
+        "for it; add what it makes there (or make it a dc)",
+        "products.csv row 2, column 'id': product 'FG1' is demanded but no supplier sells it and "
+        "no plant makes it: only its stock on hand can serve demand; add it to supply.csv or "
+        "production.csv"]
