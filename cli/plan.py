@@ -24,7 +24,18 @@ from rich.text import Text
 
 from chainlab.cli.kit import emit, err, guarded, load, out
 from chainlab.models import ChainlabError, Network
-from chainlab.solver import Plan, Progress, SolveOptions, Status, Timing, Unmet, backends, plan
+from chainlab.solver import (
+    Phase,
+    Plan,
+    Progress,
+    SolveOptions,
+    Status,
+    Timing,
+    Unmet,
+    backends,
+    plan,
+    relative_gap,
+)
 
 
 def crm_demand(net: Network, crm: Path):
@@ -45,9 +56,10 @@ class _Status:
     """The live line: phase, elapsed seconds, incumbent and bound (rendered on each refresh,
     so the clock runs while the solver holds the main thread)."""
 
-    def __init__(self, backend: str):
+    def __init__(self, backend: str, time_limit: float | None = None):
         self.start = time.perf_counter()
         self.backend = backend
+        self.time_limit = time_limit
         self.phase = "load"
         self.incumbent = self.bound = None
         self.message = ""
@@ -69,6 +81,11 @@ class _Status:
             t.append(f"  incumbent {self.incumbent:,.2f}")
         if self.bound is not None:
             t.append(f"  bound {self.bound:,.2f}")
+        gap = relative_gap(self.incumbent, self.bound)
+        if gap is not None:
+            t.append(f"  gap {gap:.2%}", style="bold")
+            if self.phase == Phase.SOLVE and self.time_limit is None:
+                t.append("  (--time-limit or --gap stops at the best plan found)", style="dim")
         if self.message:
             t.append(f"  {self.message}", style="dim")
         return t
@@ -132,7 +149,7 @@ def plan_command(
     options = SolveOptions(backend=backend, time_limit=time_limit, gap=gap, unmet=unmet,
                            timing=timing, duals=duals)
     name = backends.backend_class(backend).name
-    status = _Status(name)
+    status = _Status(name, time_limit)
     with Live(status, console=err, refresh_per_second=4, transient=True,
               redirect_stdout=False, redirect_stderr=False) as live:
         n = load(net)

@@ -19,9 +19,9 @@ from chainlab.solver.result import (
     SolveInfo,
     Status,
 )
-from chainlab.solver.solve import solve_lp
+from chainlab.solver.solve import relative_gap, solve_lp
 
 __all__ = ["Bottleneck", "Design", "DesignOptions", "Diagnosis", "EndInventory", "Forcing",
            "Horizon", "Method", "Phase", "Plan", "Progress", "Shortfall", "SolveInfo",
            "SolveOptions", "Sourcing", "Status", "Timing", "Unmet", "backends", "check_plan",
-           "cost_of_forcing", "design", "explain_design", "plan", "solve_lp"]
+           "cost_of_forcing", "design", "explain_design", "plan", "relative_gap", "solve_lp"]

@@ -96,6 +96,15 @@ class Run:
         return result
 
 
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|objective - bound| / |objective| (0 below 1e-12), the gap a MIP solve closes; None
+    until both are known."""
+    if objective is None or bound is None:
+        return None
+    gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    return 0.0 if gap < 1e-12 else gap
+
+
 def solve_info(lp: LPArrays, raw: RawResult, backend: str, build_seconds: float,
                duals_seconds: float = 0.0) -> SolveInfo:
     """The :class:`SolveInfo` of ``raw``, the backend's answer for ``lp``: no objective without
@@ -105,10 +114,7 @@ def solve_info(lp: LPArrays, raw: RawResult, backend: str, build_seconds: float,
     bound = raw.bound
     if raw.status is Status.OPTIMAL and not lp.is_mip and bound is None:
         bound = objective
-    gap = None
-    if objective is not None and bound is not None:
-        gap = abs(objective - bound) / max(abs(objective), 1e-9)
-        gap = 0.0 if gap < 1e-12 else gap
+    gap = relative_gap(objective, bound)
     size = {"variables": lp.n_vars, "constraints": lp.n_rows, "nonzeros": lp.nnz,
             "integers": int(lp.integer.sum())}
     return SolveInfo(status=raw.status, objective=objective, bound=bound, gap=gap,

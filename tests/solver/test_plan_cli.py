@@ -80,3 +80,27 @@ def test_benchmark_instances_script():
     assert set(lines[0]) >= {"family", "instance", "status", "objective", "bound", "seconds",
                              "backend"}
     assert lines[1]["status"] == "error" and r.returncode == 1
+
+
+def test_live_line_shows_the_gap_and_how_to_stop_early():
+    """A long MILP solve shows its gap in % (the incumbent and bound alone left planners
+    guessing) and, without a time limit, how to stop at the best plan found."""
+    from rich.console import Console
+
+    from chainlab.cli.plan import _Status
+    from chainlab.solver import Phase, Progress
+
+    def line(status) -> str:
+        console = Console(width=200, record=True)
+        console.print(status)
+        return console.export_text()
+
+    s = _Status("highs")
+    s.update(Progress(Phase.SOLVE, 1.0, incumbent=105.0, bound=100.0))
+    assert "gap 4.76%" in line(s) and "--time-limit or --gap" in line(s)
+    s = _Status("highs", time_limit=60)
+    s.update(Progress(Phase.SOLVE, 1.0, incumbent=105.0, bound=100.0))
+    assert "gap 4.76%" in line(s) and "--time-limit" not in line(s)
+    s = _Status("highs")
+    s.update(Progress(Phase.SOLVE, 1.0, incumbent=105.0))
+    assert "gap" not in line(s)
