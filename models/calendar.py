@@ -12,6 +12,19 @@ from chainlab.models.records import to_json
 
 BUCKET_DAYS = {"week": 7, "day": 1}
 
+#: the dates chainlab accepts in a request: a plan, a move or a promise three centuries wide is
+#: a typo, and dates near the ends of the calendar (0001-01-01, 9999-12-31) would overflow the
+#: date arithmetic of the horizons around them
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def out_of_range(day: dt.date) -> str | None:
+    """Why ``day`` is not accepted (outside FIRST_DAY..LAST_DAY), or None when it is."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return (f"date {day.isoformat()} is outside the dates chainlab accepts "
+            f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
+
 
 @dataclass(frozen=True)
 class Calendar:

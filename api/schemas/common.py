@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from chainlab.models.calendar import out_of_range
+
 #: an exact decimal, printed as a JSON number
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -17,20 +19,14 @@ Id = Annotated[str, Field(min_length=1, max_length=64)]
 #: (SQLite and PostgreSQL BIGINT), and a larger one must be a 422, not a database error
 MAX_ID = 2**62
 
-#: the dates a request may carry: a plan, a move or a promise three centuries wide is a typo,
-#: and dates near the ends of the calendar (0001-01-01, 9999-12-31) would overflow the date
-#: arithmetic of the horizons around them
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-
 
 def _in_range(day: dt.date) -> dt.date:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"date {day.isoformat()} is outside the dates chainlab accepts "
-                         f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
+    if (why := out_of_range(day)) is not None:
+        raise ValueError(why)
     return day
 
 
-#: a date in a request body, within FIRST_DAY..LAST_DAY (422 outside)
+#: a date in a request body, within models.calendar.FIRST_DAY..LAST_DAY (422 outside)
 Day = Annotated[dt.date, AfterValidator(_in_range)]
 
 

@@ -49,6 +49,7 @@ from chainlab.ledger.promising.types import (
 )
 from chainlab.ledger.tables import Item, Location, Promise, PromiseLine, PromiseReservation
 from chainlab.ledger.types import QUANTUM
+from chainlab.models.calendar import out_of_range
 from chainlab.models.errors import Issue
 from chainlab.models.schema import SiteKind
 
@@ -104,6 +105,8 @@ def check_request(conn: Connection, req: PromiseRequest, statics: Statics | None
         if not ok:
             issues.append(Issue(where, f"quantity {ln.quantity} must be > 0, at most 9e12, "
                                        f"with at most 6 decimals", column="quantity"))
+        if (why := out_of_range(ln.requested_date)) is not None:
+            issues.append(Issue(where, why, column="requested_date"))
     if issues:
         raise ValidationError(issues)
 

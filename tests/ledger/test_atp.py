@@ -327,3 +327,18 @@ def test_bad_requests_name_the_field(hand):
     with pytest.raises(ValidationError, match="overlap"):
         hand.set_quotas([Quota("FG", 1, day(4), day(11), D(1)),
                          Quota("FG", 2, day(8), day(15), D(1))])
+
+
+@pytest.mark.parametrize("far", [dt.date(1, 1, 1), dt.date(9999, 12, 31)])
+def test_dates_at_the_ends_of_the_calendar_are_a_validation_error(hand, far):
+    """In the library too, not only behind the API: the date arithmetic of the horizon around
+    0001-01-01 or 9999-12-31 overflowed (OverflowError), now the request names the field."""
+    from chainlab.models import ValidationError
+
+    for allow_partial in (False, True):
+        req = ask("C1", ("FG", 50000, far), allow_partial=allow_partial)
+        with pytest.raises(ValidationError, match="requested_date.*1900-01-01 to 2199-12-31"):
+            check(hand, req)
+        with pytest.raises(ValidationError, match="outside the dates chainlab accepts"):
+            promise(hand, req)
+    assert hand.promises() == []
