@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from chainlab.models.calendar import BUCKET_DAYS, Calendar
+from chainlab.models.calendar import BUCKET_DAYS, FIRST_DAY, LAST_DAY, Calendar, out_of_range
 from chainlab.models.errors import Issue, Severity
 from chainlab.models.schema import TABLES, Kind, Table
 
@@ -260,6 +260,9 @@ def parse_meta(meta: dict, issues: list[Issue]) -> tuple[str, str, Calendar | No
             issues.append(Issue(f, f"calendar.start is {start!r}, not an ISO date; write it like "
                                    "2027-01-04", column="calendar.start"))
             ok = False
+    if ok and (why := out_of_range(start)) is not None:
+        issues.append(Issue(f, f"calendar.start: {why}; check the year", column="calendar.start"))
+        ok = False
     try:
         periods = int(str(cal.get("periods")))
         if periods < 1:
@@ -268,6 +271,13 @@ def parse_meta(meta: dict, issues: list[Issue]) -> tuple[str, str, Calendar | No
         issues.append(Issue(f, f"calendar.periods is {cal.get('periods')}; give a whole number "
                                ">= 1", column="calendar.periods"))
         ok = False
+    else:
+        days = BUCKET_DAYS.get(bucket, 1)
+        if ok and periods * days > (LAST_DAY - start).days + 1:
+            issues.append(Issue(f, f"calendar.periods is {periods}: {periods} {bucket}s from "
+                                   f"{start} end after {LAST_DAY}, the last date chainlab "
+                                   "accepts; plan a shorter horizon", column="calendar.periods"))
+            ok = False
     return name, currency, Calendar(bucket, start, periods) if ok else None
 
 
@@ -332,6 +342,14 @@ def parse_table(t: Table, df: pd.DataFrame, issues: list[Issue],
             if bad.any():
                 _bad(issues, file, rows[bad], f.name, s[bad].tolist(),
                      "'{v}' is not a date: write ISO dates like 2027-03-15")
+            # checked before the cast to nanoseconds, which would wrap 9999-12-31 to 1816
+            far = (~d.isna() & ((d < pd.Timestamp(FIRST_DAY))
+                                | (d >= pd.Timestamp(LAST_DAY + dt.timedelta(days=1))))).to_numpy()
+            if far.any():
+                _bad(issues, file, rows[far], f.name, s[far].tolist(),
+                     f"'{{v}}' is outside the dates chainlab accepts ({FIRST_DAY} to "
+                     f"{LAST_DAY}); check the year")
+                d = d.where(~far)
             out[f.name] = d.to_numpy(dtype="datetime64[ns]")
         elif f.kind is Kind.CHOICE:
             bad = ~blank & ~s.isin(f.choices).to_numpy()
