@@ -281,6 +281,12 @@ def parse_meta(meta: dict, issues: list[Issue]) -> tuple[str, str, Calendar | No
     return name, currency, Calendar(bucket, start, periods) if ok else None
 
 
+#: the largest magnitude a number in a file may have: quantities, costs and capacities past it
+#: are typos or "infinity" spelled out, and would wreck the solvers' numerics (HiGHS reads
+#: 1e20 as infinite)
+BIGGEST = 1e15
+
+
 def _bad(issues, file, rows, col, values, msg, limit=20):
     """One issue per bad cell (the first ``limit``), then one that counts the rest."""
     n = len(rows)
@@ -328,6 +334,12 @@ def parse_table(t: Table, df: pd.DataFrame, issues: list[Issue],
                 hint = ("uses a decimal comma; write numbers with '.' as decimal point "
                         "(e.g. 12.5)") if comma else "expected a number like 12.5"
                 _bad(issues, file, rows[bad], f.name, vals, f"'{{v}}' is not a number: {hint}")
+            huge = ~np.isnan(num) & ~(np.abs(num) < BIGGEST)
+            if huge.any():
+                _bad(issues, file, rows[huge], f.name, s[huge].tolist(),
+                     f"'{{v}}' is not a finite number below {BIGGEST:.0e}; write the real "
+                     "value (a blank means the default or no limit where the column allows)")
+                num = np.where(huge, np.nan, num)
             if f.nonnegative:
                 neg = ~np.isnan(num) & (num < 0)
                 if neg.any():

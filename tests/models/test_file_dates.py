@@ -63,3 +63,20 @@ def test_a_crm_date_outside_the_range_is_refused(tmp_path, tiny):
         f.write("SO-99,C1,FG1,9999-12-31,5,,25,,open\n")
     with pytest.raises(Exception, match="9999-12-31.*outside the dates chainlab accepts"):
         load_crm(crm, tiny)
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e999", "2e15"])
+def test_numbers_past_the_largest_accepted_are_an_error(tmp_path, value):
+    """``inf`` and ``1e999`` parsed as infinity and were accepted: a plan of infinite demand."""
+    net = copy(tmp_path, "tiny")
+    with (net / "demand.csv").open("a") as f:
+        f.write(f"C1,FG1,2027-01-18,{value},,\n")
+    errors = [str(i) for i in check(net).errors]
+    assert len(errors) == 1, errors
+    assert "row 6" in errors[0] and "quantity" in errors[0] and "finite number" in errors[0]
+
+
+def test_the_bundled_example_is_within_the_limits():
+    from chainlab.scenarios import EXAMPLES
+
+    assert not check(EXAMPLES / "acme").errors
