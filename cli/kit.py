@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chainlab.models import ChainlabError, Network
@@ -49,7 +50,7 @@ def guarded(fn):
             if as_json:
                 emit({"error": str(e), "errors": [i.as_dict() for i in issues]})
             else:
-                err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
+                err.print(f"[bold red]error:[/] {escape(str(e))}", markup=True, highlight=False)
             raise typer.Exit(1)
 
     return wrapper
@@ -68,17 +69,18 @@ def load(path: Path) -> Network:
 def print_report(report, title: str) -> None:
     """A validation report: its errors and warnings as a table, then the verdict."""
     if report.errors or report.warnings:
-        t = Table(title=title, show_lines=False)
+        t = Table(title=escape(title), show_lines=False)
         for c in ("", "file", "row", "column", "message"):
             t.add_column(c, overflow="fold")
         for sev, items in (("[red]error[/]", report.errors),
                            ("[yellow]warning[/]", report.warnings)):
             for i in items:
-                t.add_row(sev, i.file, "" if i.row is None else str(i.row), i.column or "",
-                          i.message)
+                # file names like book.xlsx[bom] and cell values are text, not markup
+                t.add_row(sev, escape(i.file), "" if i.row is None else str(i.row),
+                          escape(i.column or ""), escape(i.message))
         out.print(t)
     verdict = "[green]valid[/]" if report.valid else "[red]not valid[/]"
-    out.print(f"{title}: {verdict} ({len(report.errors)} errors, {len(report.warnings)} warnings)")
+    out.print(f"{escape(title)}: {verdict} ({len(report.errors)} errors, {len(report.warnings)} warnings)")
 
 
 def summary_table(summary: dict, title: str) -> Table:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,20 +55,28 @@ def _decode(data: bytes, file: str, issues: list[Issue]) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         bad = data[e.start : e.start + 1].hex()
-        issues.append(Issue(file, f"is not valid UTF-8: byte 0x{bad} at character {col} "
-                                  "(probably Windows-1252 or Latin-1); re-save the file as UTF-8",
-                            row=line))
-        return None
+    # what Excel writes on Western European Windows ("CSV (comma/semicolon delimited)")
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        issues.append(Issue(file, f"is not UTF-8 (byte 0x{bad} on this line); it was read as "
+                                  f"{'Windows-1252' if encoding == 'cp1252' else 'Latin-1'}: check "
+                                  "accented names, and save it as 'CSV UTF-8' to be sure",
+                            row=line, severity=W))
+        return text
+    return None  # latin-1 decodes every byte: not reached
 
 
-def _read_fast(text: str) -> pd.DataFrame | None:
+def _read_fast(text: str, sep: str = ",") -> pd.DataFrame | None:
     """pandas' C parser for the common case of one record per line and no ragged rows;
     None means: use the careful reader, which names rows exactly."""
     try:
         df = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
-                         na_filter=False, skipinitialspace=True, skip_blank_lines=False)
+                         na_filter=False, skipinitialspace=True, skip_blank_lines=False,
+                         sep=sep)
     except (pd.errors.ParserError, ValueError):
         return None
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -93,17 +102,30 @@ def read_csv_text(path: Path, table: Table, issues: list[Issue]) -> pd.DataFrame
                                   + ",".join(table.required_columns)))
         return None
     header = text.split("\n", 1)[0].rstrip("\r")
+    sep = ","
     if "," not in header and len(table.columns) > 1:
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
             if sep in header:
-                issues.append(Issue(file, f"is separated by {name}, not commas; chainlab reads "
-                                          "comma-separated files with '.' as decimal point: "
-                                          "re-export it as CSV with ',' as separator", row=1))
-                return None
-    df = _read_fast(text)
-    if df is not None:
-        return df
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+                break
+        else:
+            sep = ","
+        if sep != ",":
+            how = (" with ',' as decimal point, as European Excel writes it" if sep == ";"
+                   else "")
+            issues.append(Issue(file, f"is separated by {name}, not commas; it was read so{how}:"
+                                      " save it as 'CSV UTF-8 (comma delimited)' to be sure",
+                                row=1, severity=W))
+    df = _read_fast(text, sep)
+    if df is None:
+        df = _read_careful(text, sep, file, issues)
+    if df is not None and sep == ";":
+        df.attrs["decimal_comma"] = True
+    return df
+
+
+def _read_careful(text: str, sep: str, file: str, issues: list[Issue]) -> pd.DataFrame | None:
+    """Python's csv reader, which names the line of each row and of each ragged one."""
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, delimiter=sep)
     try:
         header = [h.strip() for h in next(reader)]
         n = len(header)
@@ -281,6 +303,21 @@ def parse_meta(meta: dict, issues: list[Issue]) -> tuple[str, str, Calendar | No
     return name, currency, Calendar(bucket, start, periods) if ok else None
 
 
+#: thousands grouped by '.', as a decimal-comma locale writes them: 1.234,5 or 1.234.567
+_GROUPED = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+")
+
+
+def _decimal_point(v: str) -> str:
+    """A number written with a decimal comma (``12,5``, ``1.234,5``, ``1.234.567``) as Python
+    reads it; a lone ``1.234`` stays 1.234 (it reads the same either way too often)."""
+    whole, comma, frac = v.partition(",")
+    if _GROUPED.fullmatch(whole) and (comma or whole.count(".") > 1):
+        whole = whole.replace(".", "")
+    if comma and "." not in whole and "," not in frac:
+        return f"{whole}.{frac}"
+    return whole + comma + frac
+
+
 #: the largest magnitude a number in a file may have: quantities, costs and capacities past it
 #: are typos or "infinity" spelled out, and would wreck the solvers' numerics (HiGHS reads
 #: 1e20 as infinite)
@@ -326,6 +363,8 @@ def parse_table(t: Table, df: pd.DataFrame, issues: list[Issue],
             _bad(issues, file, rows[blank], f.name, s[blank].tolist(),
                  f"is blank; '{f.name}' is required ({f.meaning})")
         if f.kind in (Kind.FLOAT, Kind.INT):
+            if df.attrs.get("decimal_comma"):
+                s = s.map(_decimal_point)
             num = pd.to_numeric(s.where(~blank, None), errors="coerce").to_numpy(dtype=float)
             bad = ~blank & np.isnan(num)
             if bad.any():

@@ -253,20 +253,22 @@ def _with_all_columns(t, df: pd.DataFrame) -> pd.DataFrame:
 def _load(raw: _io.RawNetwork, validate: bool) -> Network:
     issues = list(raw.issues)
     name, currency, cal = _io.parse_meta(raw.meta, issues) if raw.meta else ("", "USD", None)
+    xlsx = Path(raw.source).name if Path(raw.source).suffix.lower() in (".xlsx", ".xlsm") else None
     parsed = {}
     for n, df in raw.tables.items():
-        f = TABLES[n].file if not raw.source.endswith(".xlsx") else f"{Path(raw.source).name}[{n}]"
+        f = f"{xlsx}[{n}]" if xlsx else TABLES[n].file
         parsed[n] = _io.parse_table(TABLES[n], df, issues, file=f)
     if cal is None and not any(i.severity is Severity.ERROR for i in issues):
         issues.append(Issue("network.yaml", "has no usable calendar"))
-    return _finish(name, currency, cal, parsed, issues, raw.source, validate)
+    return _finish(name, currency, cal, parsed, issues, raw.source, validate, xlsx)
 
 
-def _finish(name, currency, cal, parsed, issues, source, validate) -> Network:
+def _finish(name, currency, cal, parsed, issues, source, validate, xlsx=None) -> Network:
     from chainlab.models.validation import check_tables
 
     if validate:
-        issues = issues + check_tables(parsed, cal)
+        prior = any(i.severity is Severity.ERROR for i in issues)
+        issues = issues + check_tables(parsed, cal, xlsx=xlsx, prior_errors=prior)
     errors = [i for i in issues if i.severity is Severity.ERROR]
     if errors or cal is None:
         raise ValidationError(errors or issues)

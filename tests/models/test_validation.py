@@ -236,11 +236,27 @@ def test_network_yaml_problems(tmp_path):
 # ---------------------------------------------------------------- CSV trouble
 
 
-def test_wrong_separator(tmp_path):
-    net = broken(tmp_path, "products.csv", "id;standard_cost\nFG1;10\nRM1;2\n")
-    assert errors_of(net) == ["products.csv row 1: is separated by semicolons, not commas; "
-                              "chainlab reads comma-separated files with '.' as decimal point: "
-                              "re-export it as CSV with ',' as separator"]
+def test_semicolons_and_decimal_commas_are_read_with_a_warning(tmp_path):
+    """What European Excel writes: ';' between fields, ',' as decimal point, '.' grouping."""
+    net = broken(tmp_path, "products.csv",
+                 "id;standard_cost;name;unit;price;holding_cost\n"
+                 "FG1;1.010,5;Widget;ea;25;0,2\nRM1;2;Steel;kg;;0,01\n")
+    report = check(net)
+    assert report.valid, report.errors
+    assert [str(w) for w in report.warnings] == [
+        "products.csv row 1: is separated by semicolons, not commas; it was read so with ',' as "
+        "decimal point, as European Excel writes it: save it as 'CSV UTF-8 (comma delimited)' "
+        "to be sure"]
+    products = Network.from_folder(net).products
+    assert products.loc["FG1", "standard_cost"] == 1010.5
+    assert products.loc["RM1", "holding_cost"] == 0.01
+
+
+def test_tabs_are_read_with_a_warning_and_pipes_too(tmp_path):
+    net = broken(tmp_path, "resources.csv", "plant\tresource\thours_per_period\nPLANT1\tLINE1\t40.5\n")
+    assert Network.from_folder(net).resources["hours_per_period"].tolist() == [40.5]
+    net = broken(tmp_path / "b", "resources.csv", "plant|resource|hours_per_period\nPLANT1|LINE1|40\n")
+    assert "separated by pipes" in str(check(net).warnings[0])
 
 
 def test_utf8_bom_is_accepted_with_a_warning(tmp_path):
@@ -259,11 +275,15 @@ def test_empty_file(tmp_path):
                               "destination,cost_per_unit"]
 
 
-def test_non_utf8_bytes(tmp_path):
+def test_windows_1252_is_read_with_a_warning(tmp_path):
     src = (TINY / "sites.csv").read_text().replace("Steel Co", "Stahlwerk Köln")
     net = broken(tmp_path, "sites.csv", data=src.encode("cp1252"))
-    assert errors_of(net) == ["sites.csv row 2: is not valid UTF-8: byte 0xf6 at character 26 "
-                              "(probably Windows-1252 or Latin-1); re-save the file as UTF-8"]
+    report = check(net)
+    assert report.valid, report.errors
+    assert [str(w) for w in report.warnings] == [
+        "sites.csv row 2: is not UTF-8 (byte 0xf6 on this line); it was read as Windows-1252: "
+        "check accented names, and save it as 'CSV UTF-8' to be sure"]
+    assert Network.from_folder(net).sites.loc["SUP1", "name"] == "Stahlwerk Köln"
 
 
 def test_ragged_row(tmp_path):
