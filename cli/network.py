@@ -6,6 +6,8 @@ summary of the network). Register them with :func:`register`.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +24,7 @@ from chainlab.cli.kit import (
     print_report,
     summary_table,
 )
-from chainlab.models import check
+from chainlab.models import ChainlabError, check
 from chainlab.models import schema as _schema
 
 
@@ -72,8 +74,46 @@ def info_command(net: NetArg, as_json: JsonOpt = False):
         err.print(f"{len(n.warnings)} warning(s); run `chainlab validate {net}` to list them")
 
 
+class Form(StrEnum):
+    XLSX = "xlsx"
+    FOLDER = "folder"
+
+
+@guarded
+def convert_command(
+        net: NetArg,
+        to: Annotated[Form, typer.Option("--to", help="xlsx: one workbook, a sheet per table; "
+                                                      "folder: network.yaml and CSV files")],
+        out_path: Annotated[Path | None, typer.Option(
+            "--out", help="where to write it (default: beside NET, NET.xlsx or the "
+                          "workbook's name without .xlsx)")] = None,
+        force: Annotated[bool, typer.Option("--force", help="replace what is at --out")] = False,
+        as_json: JsonOpt = False):
+    """Convert a network between a folder of CSV files and one Excel workbook (validated on
+    the way: a network that does not load is not converted)."""
+    n = load(net)
+    if out_path is None:
+        base = net.with_suffix("") if net.suffix.lower() in (".xlsx", ".xlsm") else net
+        out_path = base.with_name(base.name + ".xlsx") if to is Form.XLSX else base
+    if out_path.resolve() == net.resolve():
+        raise ChainlabError(f"--out {out_path} is the network itself; give another path")
+    if out_path.exists() and not force:
+        raise ChainlabError(f"{out_path} exists; give another --out, or --force to replace it")
+    if to is Form.XLSX:
+        n.to_excel(out_path)
+    else:
+        if out_path.exists() and not out_path.is_dir():
+            raise ChainlabError(f"{out_path} is a file; --to folder needs a folder")
+        n.to_folder(out_path)
+    if as_json:
+        emit({"network": n.name, "to": to.value, "out": str(out_path)})
+    else:
+        out.print(f"network {n.name} written to {out_path}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``validate``, ``schema`` and ``info`` to a typer app."""
+    """Add ``validate``, ``schema``, ``info`` and ``convert`` to a typer app."""
     app.command("validate")(validate_command)
     app.command("schema")(schema_command)
     app.command("info")(info_command)
+    app.command("convert")(convert_command)

@@ -98,6 +98,18 @@ class Comparison:
             out["units_net"] = 0.0
         return out.astype({c: int for c in CHANGES})
 
+    def to_excel(self, path):
+        """One workbook: ``kpis`` (the comparison rows), ``costs``, ``plans``, ``plan changes``
+        (counts, then order by order), ``inventory`` and ``service``."""
+        from chainlab.models.workbook import money_units, write_workbook
+
+        return write_workbook(path, {
+            "kpis": self.rows, "costs": self.costs.rename_axis("scenario"),
+            "plan costs": self.plan_costs.rename_axis("scenario"), "plans": self.plans,
+            "plan change counts": self.change_counts().rename_axis("scenario"),
+            "plan changes": self.plan_changes, "inventory": self.inventory,
+            "service": self.service}, money_units(self.currency))
+
     def as_dict(self) -> dict:
         """The JSON form (CONTRACTS §3): ``baseline`` and ``rows`` [{scenario, kpi, value,
         delta, ci_low, ci_high, ...}], plus costs, plans, plan changes and notes."""

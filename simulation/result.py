@@ -95,6 +95,15 @@ class SimResult:
             self.plot(path / "simulation.png")
         return path
 
+    def to_excel(self, path) -> Path:
+        """One workbook: ``summary``, ``kpis`` and the tables :meth:`to_folder` writes."""
+        from chainlab.models.workbook import key_values, write_workbook
+
+        return write_workbook(path, {
+            "summary": key_values(self.as_dict()), "kpis": self.kpis.rename_axis("kpi"),
+            "replications": self.replications, "sites": self.sites, "series": self.series,
+            "service": self.service, "balance": self.balance})
+
     def plot(self, file) -> Path | None:
         """A PNG of inventory, backlog and fill rate over time; None when matplotlib is not
         installed."""

@@ -174,6 +174,19 @@ class Design(SolveInfo):
             out["diagnosis"] = self.diagnosis.as_dict()
         return out
 
+    def to_excel(self, path) -> Path:
+        """One workbook: ``summary``, ``sites``, ``assignments``, ``utilisation``, ``costs`` and
+        the operational plan's tables as ``plan <table>`` sheets."""
+        from chainlab.models.workbook import key_values, money_units, write_workbook
+
+        costs = pd.DataFrame({"category": list(self.costs), "cost": list(self.costs.values())})
+        sheets = {"summary": key_values(self.summary()), "sites": self.sites.reset_index(),
+                  "assignments": self.assignments, "utilisation": self.utilisation,
+                  "costs": costs}
+        if self.plan is not None:
+            sheets |= {f"plan {n}": df for n, df in self.plan.tables.items()}
+        return write_workbook(path, sheets, money_units(self.currency))
+
     def to_folder(self, path) -> Path:
         """Write ``sites.csv``, ``assignments.csv``, ``utilisation.csv``, ``costs.csv``,
         ``summary.json``, the operational plan in ``plan/`` and the network as built (see

@@ -328,6 +328,15 @@ class Plan(SolveInfo):
                 (tmp / "diagnosis.txt").write_text(str(self.diagnosis) + "\n", encoding="utf-8")
         return path
 
+    def to_excel(self, path) -> Path:
+        """One workbook: a ``summary`` sheet, ``costs`` and a sheet per table, typed cells and
+        units in the headers (see :func:`~chainlab.models.workbook.write_workbook`)."""
+        from chainlab.models.workbook import key_values, money_units, write_workbook
+
+        costs = pd.DataFrame({"category": list(self.costs), "cost": list(self.costs.values())})
+        return write_workbook(path, {"summary": key_values(self.summary()), "costs": costs}
+                              | self.tables, money_units(self.currency))
+
     def __repr__(self) -> str:
         head = f"<Plan {self.network!r} {self.status.value}"
         if self.objective is not None:
