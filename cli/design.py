@@ -22,7 +22,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from chainlab.cli.kit import JsonOpt, NetArg, emit, err, guarded, load
+from chainlab.cli.kit import JsonOpt, NetArg, XlsxOpt, emit, err, guarded, load
 from chainlab.cli.kit import out as console
 from chainlab.models import SiteKind, SiteStatus, ValidationError
 
@@ -40,6 +40,7 @@ def design_command(
         "--time-limit", help="seconds the solver may take; the best design found is kept")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="folder for the design's tables")
                    ] = None,
+    xlsx: XlsxOpt = None,
     as_json: JsonOpt = False,
     gap: Annotated[float | None, typer.Option(
         "--gap", help="relative MIP gap at which to stop (default 1e-4)")] = None,
@@ -120,10 +121,15 @@ def design_command(
     if out is not None:
         d.to_folder(out)
         result["out"] = str(out)
+    if xlsx is not None:
+        d.to_excel(xlsx)
+        result["xlsx"] = str(xlsx)
     if as_json:
         emit(result)
     else:
         _print(d, explanations, out)
+        if xlsx is not None:
+            console.print(f"workbook written to {xlsx}", highlight=False)
     if not d.has_solution:
         if not as_json:
             what = "is infeasible" if d.status.value == "infeasible" else \

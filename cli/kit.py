@@ -29,6 +29,8 @@ out = Console()
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
+XlsxOpt = Annotated[Path | None, typer.Option(
+    "--xlsx", help="also write the results as one Excel workbook (a sheet per table)")]
 NetArg = Annotated[Path, typer.Argument(help="network folder (or .xlsx workbook)")]
 
 

@@ -28,6 +28,7 @@ from rich.table import Table
 from chainlab.cli.kit import (
     JsonOpt,
     ScenarioProgress,
+    XlsxOpt,
     emit,
     err,
     guarded,
@@ -141,7 +142,7 @@ def compare_command(
                                "named baseline, else the first)")] = None,
         html: Annotated[Path | None, typer.Option(
             "--html", help="write the self-contained HTML report here")] = None,
-        as_json: JsonOpt = False):
+        xlsx: XlsxOpt = None, as_json: JsonOpt = False):
     """Compare scenario runs: KPIs with deltas against the baseline and confidence intervals
     of the differences (paired on common random numbers), costs, plan changes."""
     from chainlab.scenarios.compare import compare
@@ -151,15 +152,21 @@ def compare_command(
         from chainlab.scenarios.report import write_report
 
         write_report(c, html)
+    if xlsx is not None:
+        c.to_excel(xlsx)
     if as_json:
         obj = c.as_dict()
         if html is not None:
             obj["html"] = str(html)
+        if xlsx is not None:
+            obj["xlsx"] = str(xlsx)
         emit(obj)
         return
     print_comparison(c)
     if html is not None:
         err.print(f"report written to {html}", highlight=False)
+    if xlsx is not None:
+        err.print(f"workbook written to {xlsx}", highlight=False)
 
 
 # ---------------------------------------------------------------- reproduce

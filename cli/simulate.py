@@ -22,7 +22,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chainlab.cli.kit import JsonOpt, NetArg, emit, err, guarded, load
+from chainlab.cli.kit import JsonOpt, NetArg, XlsxOpt, emit, err, guarded, load
 from chainlab.cli.kit import out as console
 
 PlanOpt = Annotated[Path | None, typer.Option(
@@ -55,7 +55,7 @@ DIGITS = {"share": 3, "avg_days_late": 1}
 def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
                      replications: RepOpt = 30, seed: SeedOpt = 0, workers: WorkersOpt = None,
                      lost_sales: LostOpt = False, warmup: WarmupOpt = 0, out: OutOpt = None,
-                     as_json: JsonOpt = False):
+                     xlsx: XlsxOpt = None, as_json: JsonOpt = False):
     """Monte Carlo simulation of the network under random demand and lead times: service and
     cost KPIs with 95% confidence intervals."""
     from chainlab.simulation import SimOptions, simulate
@@ -79,10 +79,15 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
     if out is not None:
         result.to_folder(out)
         obj["out"] = str(out)
+    if xlsx is not None:
+        result.to_excel(xlsx)
+        obj["xlsx"] = str(xlsx)
     if as_json:
         emit(obj)
         return
     _print(result, out)
+    if xlsx is not None:
+        console.print(f"workbook written to {xlsx}", highlight=False)
 
 
 def _print(result, out) -> None:

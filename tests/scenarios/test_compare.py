@@ -277,3 +277,27 @@ def test_report_escapes_names(out):
 def test_report_of_a_single_run(out):
     text = render(compare([out / "runs" / "baseline"]))
     assert "nothing to compare" in text or "Only one run" in text
+
+
+def test_compare_and_simulate_write_workbooks(out, tmp_path):
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from chainlab.cli.app import app
+
+    book = tmp_path / "compare.xlsx"
+    r = CliRunner().invoke(app, ["scenario", "compare", str(out / "runs"), "--json",
+                                 "--xlsx", str(book)])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["xlsx"] == str(book)
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:2] == ["kpis", "costs"]
+    header = [c.value for c in wb["kpis"][1]]
+    assert {"scenario", "kpi", "value", "delta", "ci_low", "ci_high"} <= set(header)
+    n_rows = len(compare([out / "runs"]).rows)
+    assert wb["kpis"].max_row == n_rows + 1
+    sim = tmp_path / "sim.xlsx"
+    r = CliRunner().invoke(app, ["simulate", str(TINY), "-n", "2", "--xlsx", str(sim)])
+    assert r.exit_code == 0, r.output
+    assert "workbook written to" in r.output
+    assert openpyxl.load_workbook(sim).sheetnames[:2] == ["summary", "kpis"]

@@ -307,3 +307,19 @@ def test_design_command_human_and_errors(tmp_path):
     inf = CliRunner().invoke(cli(), ["design", str(net), "--unmet", "none", "--force-closed",
                                      "B", "--force-closed", "C", "--json"])
     assert inf.exit_code == 1 and json.loads(inf.stdout)["status"] == "infeasible"
+
+
+def test_design_workbook(tmp_path):
+    import openpyxl
+
+    net = hand_net().to_folder(tmp_path / "hand")
+    book = tmp_path / "design.xlsx"
+    r = CliRunner().invoke(cli(), ["design", str(net), "--unmet", "none", "--json",
+                                   "--xlsx", str(book)])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["xlsx"] == str(book)
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:5] == ["summary", "sites", "assignments", "utilisation", "costs"]
+    assert "plan production" in wb.sheetnames
+    sites = {r[0].value for r in wb["sites"].iter_rows(min_row=2)}
+    assert {"A", "B", "C"} <= sites
