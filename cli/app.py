@@ -11,12 +11,29 @@ This module only assembles the app: each command group lives in its own module, 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from chainlab.cli import demand, demo, design, ledger, network, plan, scenario, simulate
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="chainlab: supply-chain optimization and simulation engine.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"chainlab {version('chainlab')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="print chainlab's version and exit")] = False) -> None:
+    """chainlab: supply-chain optimization and simulation engine."""
 
 for group in (network, demo, plan, design, demand, simulate, ledger, scenario):
     group.register(app)

@@ -84,6 +84,8 @@ def demand_command(net: NetArg, crm: CrmOpt, out: OutOpt = None, as_json: JsonOp
         emit(result)
         return
     _print(result, model)
+    if out is not None:
+        console.print(f"written to {out}: {', '.join(result['files'])}", highlight=False)
 
 
 def summary(model, bt, network, crm_path) -> dict:

@@ -25,6 +25,7 @@ from rich.table import Table
 from chainlab.cli.kit import JsonOpt, NetArg, XlsxOpt, emit, err, guarded, load
 from chainlab.cli.kit import out as console
 from chainlab.models import SiteKind, SiteStatus, ValidationError
+from chainlab.solver.options import Unmet
 
 #: explain every decision by default when at most this many sites are decided
 AUTO_EXPLAIN = 5
@@ -37,13 +38,15 @@ def design_command(
         "--backend", help="solver backend (highs, ortools-highs, ortools-scip, pulp-cbc, "
                           "pulp-highs)")] = None,
     time_limit: Annotated[float | None, typer.Option(
-        "--time-limit", help="seconds the solver may take; the best design found is kept")] = None,
+        "--time-limit", min=0.001,
+        help="seconds the solver may take; the best design found is kept")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="folder for the design's tables")
                    ] = None,
     xlsx: XlsxOpt = None,
     as_json: JsonOpt = False,
     gap: Annotated[float | None, typer.Option(
-        "--gap", help="relative MIP gap at which to stop (default 1e-4)")] = None,
+        "--gap", min=0.0, max=0.999, help="relative MIP gap at which to stop (default 1e-4)")
+    ] = None,
     single_source: Annotated[bool, typer.Option(
         "--single-source", help="each customer served by exactly one site")] = False,
     close_existing: Annotated[bool, typer.Option(
@@ -53,20 +56,22 @@ def design_command(
     force_closed: Annotated[list[str] | None, typer.Option(
         "--force-closed", help="a site that must be closed (repeatable)")] = None,
     min_open: Annotated[int | None, typer.Option(
-        "--min-open", help="at least this many decided sites open")] = None,
+        "--min-open", min=0, help="at least this many decided sites open")] = None,
     max_open: Annotated[int | None, typer.Option(
-        "--max-open", help="at most this many decided sites open")] = None,
+        "--max-open", min=0, help="at most this many decided sites open")] = None,
     max_distance_km: Annotated[float | None, typer.Option(
-        "--max-distance-km", help="longest lane (great-circle km) that may serve a customer")
+        "--max-distance-km", min=0.0,
+        help="longest lane (great-circle km) that may serve a customer")
     ] = None,
     max_lead_time_days: Annotated[float | None, typer.Option(
-        "--max-lead-time-days", help="slowest lane (days) that may serve a customer")] = None,
+        "--max-lead-time-days", min=0.0,
+        help="slowest lane (days) that may serve a customer")] = None,
     aggregate: Annotated[bool, typer.Option(
         "--aggregate", help="one bucket for the whole horizon (annualised, faster)")] = False,
     levels: Annotated[Path | None, typer.Option(
         "--levels", help="CSV of DC capacity levels: site, level, capacity, fixed_cost, "
                          "open_cost")] = None,
-    unmet: Annotated[str | None, typer.Option(
+    unmet: Annotated[Unmet | None, typer.Option(
         "--unmet", help="unmet demand: backlog (default), lost or none (all demand met)")
     ] = None,
     explain: Annotated[bool | None, typer.Option(

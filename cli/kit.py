@@ -124,6 +124,8 @@ class ScenarioProgress:
         self._lock = threading.Lock()
         self._tasks: dict[str, int] = {}
         self._phase: dict[str, str] = {}
+        #: scenarios whose plan is being solved: the overall bar counts each plan as one step
+        self._planning: set[str] = set()
         self._bar = None
         self._all = None
 
@@ -144,7 +146,8 @@ class ScenarioProgress:
                              MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
                              transient=False)
             self._bar.start()
-            self._all = self._bar.add_task("[bold]all scenarios", total=0)
+            self._all = self._bar.add_task("[bold]all scenarios (plans + replications)",
+                                           total=0)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -166,6 +169,12 @@ class ScenarioProgress:
                          Phase.QUEUED: "queued"}[e.phase]
                 if e.phase is Phase.PREPARE and e.total and e.done == e.total:
                     label = "waiting"
+                if e.phase is Phase.PLAN and name not in self._planning:
+                    self._planning.add(name)
+                    self._bar.update(self._all, total=self._bar.tasks[self._all].total + 1)
+                elif e.phase is not Phase.PLAN and name in self._planning:
+                    self._planning.discard(name)
+                    self._bar.advance(self._all, 1)
                 if e.phase is Phase.SIMULATE and e.done == 0:
                     self._bar.update(self._all, total=self._bar.tasks[self._all].total + e.total)
                 if e.phase in (Phase.SIMULATE, Phase.DONE) and e.total:

@@ -66,7 +66,7 @@ def find_network(plan_dir: Path) -> Path | None:
 def publish_command(
         plan_dir: Annotated[Path, typer.Argument(help="plan folder (`chainlab plan NET --out DIR`)")],
         network: Annotated[Path | None, typer.Option(
-            "--network", "-n", help="the plan's network folder or workbook (default: found "
+            "--network", help="the plan's network folder or workbook (default: found "
                                     "from the plan folder)")] = None,
         database_url: UrlOpt = None,
         name: Annotated[str, typer.Option("--name", help="a name for the plan version")] = "",
@@ -108,7 +108,8 @@ def serve_command(
         workers: Annotated[int, typer.Option("--workers", min=1,
                                              help="server processes")] = 1,
         log_level: Annotated[str, typer.Option("--log-level")] = "info"):
-    """Run the HTTP API (CONTRACTS §5) with uvicorn."""
+    """Run the HTTP API with uvicorn (routes and roles: the README's tour for sales/CRM and
+    ERP integrators; every route is described at /docs)."""
     import uvicorn
 
     from chainlab.api.main import create_app

@@ -15,6 +15,7 @@ Register with :func:`register`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import Annotated
@@ -74,7 +75,9 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
     if not as_json:
         err.print(f"simulating {network.name}: {replications} replications, seed {seed}"
                   f"{', executing ' + str(plan) if plan else ''} ...", highlight=False)
-    result = simulate(network, plan=plan, demand=demand, options=options)
+    with replication_bar(replications, quiet=as_json) as progress:
+        result = simulate(network, plan=plan, demand=demand, options=options,
+                          progress=progress)
     obj = result.as_dict()
     if out is not None:
         result.to_folder(out)
@@ -88,6 +91,21 @@ def simulate_command(net: NetArg, plan: PlanOpt = None, crm: CrmOpt = None,
     _print(result, out)
     if xlsx is not None:
         console.print(f"workbook written to {xlsx}", highlight=False)
+
+
+@contextlib.contextmanager
+def replication_bar(total: int, quiet: bool):
+    """A progress bar of replications on stderr (on a terminal, and not with --json): yields
+    the ``progress`` callback of :func:`simulation.simulate`, or None."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("replications", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("simulate", total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def _print(result, out) -> None:

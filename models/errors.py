@@ -34,7 +34,7 @@ class Issue:
             where += f" row {self.row}"
         if self.column:
             where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+        return f"{where.lstrip(', ')}: {self.message}" if where else self.message
 
     def as_dict(self) -> dict:
         return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}

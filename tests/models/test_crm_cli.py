@@ -88,10 +88,15 @@ def test_example_files(acme, tmp_path):
     assert set(net.demand["distribution"]) <= {"gamma", "fixed"}
 
 
-def test_small_history_and_table_output():
+def test_small_history_and_table_output(tmp_path):
     res = run(DATA / "tiny", "--crm", DATA / "crm_tiny")
     assert res.exit_code == 0, res.output
     assert "stage win rates" in res.stdout and "expected demand over 4 weeks" in res.stdout
+    assert "written to" not in res.stdout
+    res = run(DATA / "tiny", "--crm", DATA / "crm_tiny", "--out", tmp_path / "d")
+    assert res.exit_code == 0, res.output
+    assert f"written to {tmp_path / 'd'}: " in " ".join(res.stdout.split())
+    assert "demand.csv" in res.stdout
 
 
 def test_bad_crm_exits_1_naming_file_row_column(tmp_path):
