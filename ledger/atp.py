@@ -5,7 +5,9 @@ Supply and commitments of one product at one stocking site (:func:`load_tables`)
 ======================= ====== ===========================================================
 event                   sign   date
 ======================= ====== ===========================================================
-on hand                 +      today (the sum of the stock moves)
+on hand                 +      today (the sum of the stock moves dated today or before)
+stock moves dated       +/-    their date: a receipt posted ahead counts from its date on, as a
+after today                    projected receipt, never as stock today
 receipt of an open      +      its due date (today when past due): the open quantity, the
 order of the current           order's quantity less what was already received against it
 plan (production,              (moves that carry its ``order_number``)
@@ -52,7 +54,7 @@ from chainlab.ledger.tables import (
                            PromiseReservation,
                            StockMove,
 )
-from chainlab.ledger.types import Fixed, quantize
+from chainlab.ledger.types import SumOfFixed, fixed_sum, quantize
 
 MOVES = StockMove.__table__
 ORDERS = PlannedOrder.__table__
@@ -68,7 +70,7 @@ class Event:
 
     date: dt.date
     quantity: Decimal
-    kind: str  # on_hand, receipt, in_transit, transfer_out, component, promised
+    kind: str  # on_hand, receipt, in_transit, transfer_out, component, promised, moved
     ref: str | tuple = ""  # text, or (order type, number, from, to) (see :func:`describe`)
 
 
@@ -227,21 +229,27 @@ def _statements():
     none_day = sa.cast(sa.null(), sa.Date())
     none_q = sa.cast(sa.null(), fixed)
     none_n = sa.cast(sa.null(), sa.BigInteger())
-    pos = sa.type_coerce(sa.func.sum(sa.case((M.delta > 0, M.delta), else_=0)), Fixed())
-    neg = sa.type_coerce(sa.func.sum(sa.case((M.delta < 0, -M.delta), else_=0)), Fixed())
+    today = sa.bindparam("today", type_=sa.Date())
+    pos = fixed_sum(sa.case((M.delta > 0, M.delta), else_=0))
+    neg = fixed_sum(sa.case((M.delta < 0, -M.delta), else_=0))
     branches = [
         # promised: stock held by active promises, by ship day
         sa.select(sa.literal("r").label("t"), R.site, R.item.label("product"),
                   R.date.label("day"), none_day.label("day2"), none_n.label("number"),
-                  sa.type_coerce(sa.func.sum(R.quantity), fixed).label("q1"),
-                  none_q.label("q2"))
+                  fixed_sum(R.quantity).label("q1"),
+                  sa.type_coerce(none_q, SumOfFixed()).label("q2"))
         .where(R.kind == "stock", R.item.in_(products), R.site.in_(sites), active)
         .group_by(R.site, R.item, R.date),
-        # on hand
+        # on hand: the moves dated today or before
         sa.select(sa.literal("h"), M.site, M.product, none_day, none_day, none_n,
-                  sa.type_coerce(sa.func.sum(M.delta), fixed), none_q)
-        .where(M.product.in_(products), M.site.in_(sites))
+                  fixed_sum(M.delta), none_q)
+        .where(M.product.in_(products), M.site.in_(sites), M.date <= today)
         .group_by(M.site, M.product),
+        # moves dated after today: they count on their date
+        sa.select(sa.literal("f"), M.site, M.product, M.date, none_day, none_n,
+                  fixed_sum(M.delta), none_q)
+        .where(M.product.in_(products), M.site.in_(sites), M.date > today)
+        .group_by(M.site, M.product, M.date),
         # moves against planned orders: in and out per order, site and product
         sa.select(sa.literal("p"), M.site, M.product, none_day, none_day, M.order_number, pos,
                   neg)
@@ -255,7 +263,7 @@ def _statements():
         # what active promises use of them, by ship day
         sa.select(sa.literal("u"), sa.literal(""), R.item, R.date, none_day,
                   sa.cast(R.tier, sa.BigInteger()),
-                  sa.type_coerce(sa.func.sum(R.quantity), fixed), none_q)
+                  fixed_sum(R.quantity), none_q)
         .where(R.kind == "quota", R.item.in_(products), active)
         .group_by(R.item, R.tier, R.date)]
     orders = (sa.select(O.number, O.type, O.product, O.from_site, O.to_site, O.quantity,
@@ -293,7 +301,7 @@ def load_tables(conn: Connection, plan_id: int | None, wanted: set[tuple[str, st
     progress: dict[tuple[int, str, str], tuple[Decimal, Decimal]] = {}
     for t, site, product, day, day2, number, q1, q2 in conn.execute(
             _SUMS if quotas is None else _SUMS_AND_QUOTAS,
-            {"products": products, "sites": sites, "now": now}):
+            {"products": products, "sites": sites, "now": now, "today": today}):
         if t == "p":
             progress[(number, site, product)] = (q1 or ZERO, q2 or ZERO)
         elif t == "q":
@@ -303,6 +311,9 @@ def load_tables(conn: Connection, plan_id: int | None, wanted: set[tuple[str, st
         elif (site, product) in events and q1:
             if t == "h":
                 events[(site, product)].append(Event(today, q1, "on_hand", "on hand"))
+            elif t == "f":
+                events[(site, product)].append(Event(
+                    day, q1, "receipt" if q1 > 0 else "moved", f"stock moves dated {day}"))
             else:
                 events[(site, product)].append(Event(day, -q1, "promised", "promised"))
     if plan_id is not None:

@@ -150,7 +150,8 @@ class Ledger:
         is stored with a new version for the web page; without it the version has none."""
         if promising is None and network is not None:
             promising = ctp.promising_data(None, network)
-        table = table[planned.ORDER_COLUMNS].sort_values(
+        # sorted to hash; the index keeps each order's row in ``table`` for error messages
+        table = table[planned.ORDER_COLUMNS].reset_index(drop=True).sort_values(
             planned.ORDER_COLUMNS[:4] + planned.ORDER_COLUMNS[5:], kind="stable")
         net_name = network.name if network is not None else ""
         digest = planned.content_hash(table)
@@ -253,11 +254,13 @@ class Ledger:
         with db.reading(self.engine) as conn:
             return moves.list_moves(conn, site=site, product=product, after=after, limit=limit)
 
-    def inventory(self, *, site: str | None = None, product: str | None = None
-                  ) -> list[Balance]:
-        """On-hand by site and product (the sum of the moves)."""
+    def inventory(self, *, site: str | None = None, product: str | None = None,
+                  as_of: dt.date | None = None) -> list[Balance]:
+        """On-hand by site and product: the sum of every posted move (the books' stock), or
+        with ``as_of`` of the moves dated on or before it (ATP counts the stock as of today
+        and a move dated later from its date on)."""
         with db.reading(self.engine) as conn:
-            return moves.inventory(conn, site=site, product=product)
+            return moves.inventory(conn, site=site, product=product, as_of=as_of)
 
     def trial_balance(self) -> TrialBalance:
         with db.reading(self.engine) as conn:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from chainlab.ledger import accounts
 from chainlab.ledger.moves import ACCOUNTS, ITEMS, LOCATIONS, MOVES, post_journal_entry
-from chainlab.ledger.types import quantize
+from chainlab.ledger.types import fixed_sum, quantize
 from chainlab.models.errors import Issue, ValidationError
 from chainlab.models.schema import SiteKind
 
@@ -158,7 +158,7 @@ def _ensure_accounts(conn: Connection, sites: pd.DataFrame) -> None:
 def _revalue(conn: Connection, product: str, old: Decimal, new: Decimal,
              today: dt.date) -> int | None:
     """Revalue the stock of ``product`` from standard cost ``old`` to ``new``."""
-    rows = conn.execute(sa.select(MOVES.c.site, sa.func.sum(MOVES.c.delta).label("q"))
+    rows = conn.execute(sa.select(MOVES.c.site, fixed_sum(MOVES.c.delta).label("q"))
                         .where(MOVES.c.product == product).group_by(MOVES.c.site)).all()
     lines = []
     for site, q in rows:

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from chainlab.ledger import accounts, db, idempotency
+from chainlab.ledger import accounts, db, idempotency, types
 from chainlab.ledger.errors import ConflictError, NotFoundError, ValidationError
 from chainlab.ledger.idempotency import Idempotency
 from chainlab.ledger.tables import (
@@ -28,7 +28,8 @@ from chainlab.ledger.tables import (
     StockMove,
     utcnow,
 )
-from chainlab.ledger.types import QUANTUM, MoveType, quantize
+from chainlab.ledger.types import QUANTUM, MoveType, SumOfFixed, fixed_sum, quantize
+from chainlab.models.calendar import out_of_range
 from chainlab.models.errors import Issue
 from chainlab.models.records import JsonRecord
 from chainlab.models.schema import SiteKind
@@ -40,8 +41,8 @@ ITEMS = Item.__table__
 LOCATIONS = Location.__table__
 ACCOUNTS = Account.__table__
 
-#: largest quantity or amount the ledger holds (NUMERIC(20, 6); SQLite micro-units)
-MAX_AMOUNT = Decimal("9e12")
+#: largest quantity or value of a move (see ledger.types.MAX_AMOUNT)
+MAX_AMOUNT = types.MAX_AMOUNT
 
 
 @dataclass(frozen=True)
@@ -334,19 +335,32 @@ def _check(m: MoveIn, where: str, kinds: dict, costs: dict, issues: list[Issue])
         issues.append(Issue(where, f"product {m.product!r} is not an item of the ledger; publish "
                                    f"a plan of its network first or fix the product id",
                             column="product"))
+    for name in ("site", "product", "reference"):
+        if "\x00" in str(getattr(m, name) or ""):
+            issues.append(Issue(where, f"{name} holds a NUL character (\\u0000); remove it",
+                                column=name))
+    if not isinstance(m.date, dt.date) or isinstance(m.date, dt.datetime):
+        issues.append(Issue(where, f"date {m.date!r} is not a date", column="date"))
+    elif (why := out_of_range(m.date)) is not None:
+        issues.append(Issue(where, why, column="date"))
     try:
         q = Decimal(m.quantity)
-        exact = q == q.quantize(QUANTUM)
     except (InvalidOperation, TypeError, ValueError):
         issues.append(Issue(where, f"quantity {m.quantity!r} is not a number", column="quantity"))
         return Decimal(0)
     if not q.is_finite() or abs(q) > MAX_AMOUNT:
-        issues.append(Issue(where, f"quantity {m.quantity} is out of range (|q| <= 9e12)",
-                            column="quantity"))
+        issues.append(Issue(where, f"quantity {m.quantity} is out of range: at most "
+                                   f"{MAX_AMOUNT:,f} in size", column="quantity"))
         return Decimal(0)
-    if not exact:
+    if q != q.quantize(QUANTUM):
         issues.append(Issue(where, f"quantity {m.quantity} has more than 6 decimal places; "
                                    f"round it", column="quantity"))
+    cost = costs.get(m.product)
+    if cost is not None and abs(q) * cost > MAX_AMOUNT:
+        issues.append(Issue(where, f"quantity {m.quantity} at standard cost {cost} is worth "
+                                   f"{quantize(abs(q) * cost):,f}, over the largest value of a "
+                                   f"move ({MAX_AMOUNT:,f}); split it into moves of at most "
+                                   f"{quantize(MAX_AMOUNT / cost):,f}", column="quantity"))
     if m.type is MoveType.ADJUSTMENT:
         if q == 0:
             issues.append(Issue(where, "adjustment quantity must not be 0 (+ found, - lost)",
@@ -377,8 +391,10 @@ def _batch(rows: list[tuple[MoveIn, Decimal, Decimal, int | None]], actor: str) 
     values = [quantize(abs(delta) * cost) for _, delta, cost, _ in rows]
     for (m, _, _, _), v in zip(rows, values):
         if v > MAX_AMOUNT:
-            raise ValidationError(f"the value {v} of {m.type.value} of {m.product} at {m.site} "
-                                  f"exceeds the ledger's range (9e12); split the move")
+            raise ValidationError([Issue(
+                f"{m.type.value} of {m.product} at {m.site}",
+                f"its value {v:,f} is over the largest value of a move ({MAX_AMOUNT:,f}); "
+                f"split it", column="quantity")])
     memos = []
     for m, delta, _, rev in rows:
         memo = f"{m.type.value} {abs(delta)} {m.product} at {m.site}"
@@ -598,11 +614,12 @@ def _move(r) -> Move:
                 reverses=r["reverses"], created_at=r["created_at"])
 
 
-def inventory(conn: Connection, *, site: str | None = None, product: str | None = None
-              ) -> list[Balance]:
-    """On-hand by site and product: the sum of the moves' ``delta``, valued at standard cost;
-    sorted by site, product."""
-    on_hand = sa.func.sum(MOVES.c.delta).label("on_hand")
+def inventory(conn: Connection, *, site: str | None = None, product: str | None = None,
+              as_of: dt.date | None = None) -> list[Balance]:
+    """On-hand by site and product: the sum of the moves' ``delta`` (every posted move, the
+    stock the books hold, or with ``as_of`` the moves dated on or before it), valued at
+    standard cost; sorted by site, product."""
+    on_hand = fixed_sum(MOVES.c.delta).label("on_hand")
     q = (sa.select(MOVES.c.site, MOVES.c.product, on_hand, ITEMS.c.standard_cost)
          .join(ITEMS, ITEMS.c.id == MOVES.c.product)
          .group_by(MOVES.c.site, MOVES.c.product, ITEMS.c.standard_cost)
@@ -611,15 +628,18 @@ def inventory(conn: Connection, *, site: str | None = None, product: str | None 
         q = q.where(MOVES.c.site == site)
     if product:
         q = q.where(MOVES.c.product == product)
+    if as_of is not None:
+        q = q.where(MOVES.c.date <= as_of)
     return [Balance(r.site, r.product, quantize(r.on_hand),
                     quantize(r.on_hand * r.standard_cost)) for r in conn.execute(q)]
 
 
 def trial_balance(conn: Connection) -> TrialBalance:
     """Debits and credits of every account (also those without postings)."""
+    zero = sa.literal(0)
     q = (sa.select(ACCOUNTS.c.code, ACCOUNTS.c.name, ACCOUNTS.c.kind,
-                   sa.func.coalesce(sa.func.sum(LINES.c.debit), 0).label("debit"),
-                   sa.func.coalesce(sa.func.sum(LINES.c.credit), 0).label("credit"))
+                   sa.func.coalesce(fixed_sum(LINES.c.debit), zero).label("debit"),
+                   sa.func.coalesce(fixed_sum(LINES.c.credit), zero).label("credit"))
          .select_from(ACCOUNTS.outerjoin(LINES, LINES.c.account == ACCOUNTS.c.code))
          .group_by(ACCOUNTS.c.code, ACCOUNTS.c.name, ACCOUNTS.c.kind)
          .order_by(ACCOUNTS.c.code))
@@ -628,16 +648,17 @@ def trial_balance(conn: Connection) -> TrialBalance:
 
 
 def _dec(x, conn) -> Decimal:
-    """A SUM that went through coalesce (which drops the column type): back to Decimal."""
+    """A SUM that went through coalesce (which may drop the column type): a Decimal."""
     if isinstance(x, Decimal):
         return quantize(x)
-    if conn.dialect.name == "sqlite":
-        return Decimal(int(x)).scaleb(-6)
-    return quantize(x)
+    return SumOfFixed().process_result_value(x, conn.dialect)
 
 
 def unbalanced_entries(conn: Connection) -> list[int]:
     """Ids of journal entries whose debits and credits differ (none, in a sound ledger)."""
-    q = (sa.select(LINES.c.entry_id).group_by(LINES.c.entry_id)
-         .having(sa.func.sum(LINES.c.debit) != sa.func.sum(LINES.c.credit)))
-    return list(conn.execute(q).scalars())
+    debit, credit = fixed_sum(LINES.c.debit), fixed_sum(LINES.c.credit)
+    # on SQLite the sums compare as text, which can differ for equal totals: the database
+    # finds the candidates, Python compares their totals exactly
+    q = (sa.select(LINES.c.entry_id, debit, credit).group_by(LINES.c.entry_id)
+         .having(debit != credit).order_by(LINES.c.entry_id))
+    return [e for e, d, c in conn.execute(q) if d != c]

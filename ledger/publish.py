@@ -33,7 +33,7 @@ from chainlab.ledger.moves import ITEMS, LOCATIONS, post_opening_stock
 from chainlab.ledger.orders import ORDERS, STATE, VERSIONS, lock_state
 from chainlab.ledger.planned import ORDER_COLUMNS
 from chainlab.ledger.tables import utcnow
-from chainlab.ledger.types import SCALE, OrderStatus
+from chainlab.ledger.types import MAX_AMOUNT, SCALE, OrderStatus
 from chainlab.models.errors import Issue, ValidationError
 from chainlab.models.records import JsonRecord
 
@@ -129,10 +129,19 @@ def publish_orders(conn: Connection, orders: pd.DataFrame, content_hash: str, *,
     return PublishResult(plan_id, total, len(carried), True, content_hash, current, opened)
 
 
+def _first(bad: np.ndarray, position: np.ndarray, n: int = 10) -> np.ndarray:
+    """The places of the first ``n`` bad rows in the caller's order (``position``)."""
+    i = np.flatnonzero(bad)
+    return i[np.argsort(position[i], kind="stable")][:n]
+
+
 def _checked(conn: Connection, orders: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ORDER_COLUMNS if c not in orders.columns]
     if missing:
         raise ValidationError(f"planned orders lack column(s) {', '.join(missing)}")
+    # issues name an order by its row in the caller's table (its index: the caller sorts
+    # a table by its content to hash it, and the row numbers must still be the caller's)
+    position = orders.index.to_numpy()
     orders = orders[ORDER_COLUMNS].reset_index(drop=True)
     items = set(conn.execute(sa.select(ITEMS.c.id)).scalars())
     sites = set(conn.execute(sa.select(LOCATIONS.c.id)).scalars())
@@ -140,21 +149,23 @@ def _checked(conn: Connection, orders: pd.DataFrame) -> pd.DataFrame:
     for col, known, what in (("product", items, "an item"), ("from_site", sites, "a location"),
                              ("to_site", sites, "a location")):
         bad = ~orders[col].isin(known)
-        for i in np.flatnonzero(bad.to_numpy())[:10]:
+        for i in _first(bad.to_numpy(), position):
             issues.append(Issue("orders", f"{col} {orders[col].iloc[i]!r} is not {what} of the "
                                           f"ledger; publish with the plan's network (its sites "
                                           f"and products become master data)",
-                                row=int(i), column=col))
+                                row=int(position[i]), column=col))
     q = pd.to_numeric(orders["quantity"], errors="coerce")
-    for i in np.flatnonzero((q.isna() | (q <= 0) | (q > 9e12)).to_numpy())[:10]:
+    for i in _first((q.isna() | (q <= 0) | (q > float(MAX_AMOUNT))).to_numpy(), position):
         issues.append(Issue("orders", f"quantity {orders['quantity'].iloc[i]} must be a number "
-                                      f"> 0", row=int(i), column="quantity"))
+                                      f"> 0 and at most {MAX_AMOUNT:,f}", row=int(position[i]),
+                            column="quantity"))
     rel = pd.to_datetime(orders["release_date"], errors="coerce")
     due = pd.to_datetime(orders["due_date"], errors="coerce")
-    for i in np.flatnonzero((rel.isna() | due.isna() | (rel > due)).to_numpy())[:10]:
+    for i in _first((rel.isna() | due.isna() | (rel > due)).to_numpy(), position):
         issues.append(Issue("orders", f"release_date {orders['release_date'].iloc[i]} and "
                                       f"due_date {orders['due_date'].iloc[i]} must be dates with "
-                                      f"release <= due", row=int(i), column="due_date"))
+                                      f"release <= due", row=int(position[i]),
+                            column="due_date"))
     if issues:
         raise ValidationError(issues)
     orders["quantity"] = q.round(SCALE)

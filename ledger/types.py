@@ -16,12 +16,18 @@ import enum
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 #: decimal places kept for quantities, unit costs and amounts
 SCALE = 6
 QUANTUM = Decimal(1).scaleb(-SCALE)
 _FACTOR = 10**SCALE
+#: the largest quantity or amount one row holds (a move's quantity and value, an order's or a
+#: quota's quantity): it fits NUMERIC(20, 6) and SQLite's 64-bit micro-units (9.2e18); sums
+#: of any number of rows are read with :class:`fixed_sum`, which cannot overflow
+MAX_AMOUNT = Decimal("9e12")
 
 
 def quantize(x) -> Decimal:
@@ -64,6 +70,67 @@ class Fixed(TypeDecorator):
 
     def coerce_compared_value(self, op, value):
         return self
+
+
+#: SQLite: a Fixed value's micro-units split as ``hi * 2**32 + lo`` (``lo`` in [0, 2**32)), which
+#: :class:`fixed_sum` sums apart so that neither sum can overflow a 64-bit integer
+_SPLIT = 32
+
+
+class SumOfFixed(TypeDecorator):
+    """The result of :class:`fixed_sum`: a Decimal with :data:`SCALE` places on either engine.
+    On SQLite the database answers ``'hi:lo'`` (the sums of the two halves of the micro-units),
+    which Python adds exactly; an integer (``coalesce(..., 0)``) is micro-units."""
+
+    impl = sa.Numeric(38, SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        raise TypeError("a sum of a ledger amount is read, not written")
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            hi, _, lo = value.partition(":")
+            micro = (int(hi) << _SPLIT) + int(lo or 0)
+            return Decimal(micro).scaleb(-SCALE)
+        if isinstance(value, int) and dialect.name == "sqlite":
+            return Decimal(value).scaleb(-SCALE)
+        return quantize(value)
+
+
+class fixed_sum(FunctionElement):  # noqa: N801 (an SQL function, named like sa.func.sum)
+    """``SUM`` of a :class:`Fixed` expression that cannot overflow on either engine, read as a
+    Decimal (NULL over no rows, as ``SUM``).
+
+    PostgreSQL sums NUMERIC exactly at any size. SQLite keeps micro-units in 64-bit integers
+    and its ``SUM`` fails with "integer overflow" past 9.2e18 micro-units (9.2e12 units: two
+    moves of the ledger's largest quantity), which would make every later read of the total
+    fail. There each value is split as ``hi * 2**32 + lo`` and the halves are summed apart
+    (``hi`` is below 2**31 in size, ``lo`` below 2**32, so neither sum can overflow before
+    2**31 rows); Python adds them exactly."""
+
+    type = SumOfFixed()
+    name = "fixed_sum"
+    inherit_cache = True
+
+
+@compiles(fixed_sum)
+def _fixed_sum(element, compiler, **kw):
+    return f"sum({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fixed_sum, "sqlite")
+def _fixed_sum_sqlite(element, compiler, **kw):
+    x = compiler.process(element.clauses, **kw)
+    return (f"(sum(({x}) >> {_SPLIT}) || ':' || "
+            f"sum(({x}) & {(1 << _SPLIT) - 1}))")
 
 
 class MoveType(str, enum.Enum):

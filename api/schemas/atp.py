@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, BaseModel, Field
 
-from chainlab.api.schemas.common import Day, Id, Number, Record, Strict
+from chainlab.api.schemas.common import LIMIT, MAX_AMOUNT, Day, Id, Number, Record, Strict
 from chainlab.ledger.promising import Quota as LedgerQuota
 
 if TYPE_CHECKING:
@@ -56,7 +56,8 @@ class QuotaCreate(Strict):
     tier: int = Field(ge=1, le=99)
     period_start: Day
     period_end: Day
-    quantity: Decimal = Field(ge=0, allow_inf_nan=False, max_digits=19, decimal_places=6)
+    quantity: Decimal = Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, max_digits=19,
+                              decimal_places=6, description=f"in the product's unit, {LIMIT}")
 
 
 class QuotasPut(Strict):

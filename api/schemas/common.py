@@ -9,11 +9,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from chainlab.ledger.types import MAX_AMOUNT
 from chainlab.models.calendar import out_of_range
 
 #: an exact decimal, printed as a JSON number
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+#: the largest quantity (and value of a stock move) a body may carry, 9e12: every one the ledger
+#: accepts stays readable, its sums included (ledger.types.MAX_AMOUNT)
+LIMIT = f"at most {MAX_AMOUNT:,f}"
 
 #: the largest id a path, query or cursor may name: every table's ids are 64-bit integers
 #: (SQLite and PostgreSQL BIGINT), and a larger one must be a 422, not a database error

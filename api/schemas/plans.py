@@ -10,7 +10,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from chainlab.api.schemas.common import Day, Id, Number, Record, Strict
+from chainlab.api.schemas.common import LIMIT, MAX_AMOUNT, Day, Id, Number, Record, Strict
 from chainlab.ledger import ORDER_COLUMNS, OrderStatus, OrderType
 from chainlab.models.schema import SITE_KINDS
 
@@ -24,7 +24,8 @@ class PlannedOrderCreate(Strict):
     product: Id
     from_site: Id
     to_site: Id
-    quantity: Decimal = Field(gt=0, allow_inf_nan=False, max_digits=19, decimal_places=6)
+    quantity: Decimal = Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False, max_digits=19,
+                              decimal_places=6, description=f"in the product's unit, {LIMIT}")
     release_date: Day
     due_date: Day
 

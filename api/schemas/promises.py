@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from chainlab.api.schemas.common import Day, Id, Number, Record, Strict
+from chainlab.api.schemas.common import LIMIT, MAX_AMOUNT, Day, Id, Number, Record, Strict
 from chainlab.api.schemas.problems import Problem
 from chainlab.ledger.promising import (
     MAX_LINES,
@@ -24,8 +24,8 @@ from chainlab.ledger.promising import (
     SupplyKind,
 )
 
-Quantity = Field(gt=0, allow_inf_nan=False, max_digits=19, decimal_places=6,
-                 description="in the product's unit, > 0, at most 6 decimals")
+Quantity = Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False, max_digits=19, decimal_places=6,
+                 description=f"in the product's unit, > 0, {LIMIT}, at most 6 decimals")
 
 
 # ------------------------------------------------------------------ asking

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from chainlab.api.schemas.common import Day, Id, Number, Record, Strict
+from chainlab.api.schemas.common import LIMIT, MAX_AMOUNT, Day, Id, Number, Record, Strict
 from chainlab.ledger import MoveType
 
 
@@ -20,7 +20,10 @@ class StockMoveCreate(Strict):
     type: MoveType
     site: Id
     product: Id
-    quantity: Decimal = Field(allow_inf_nan=False, max_digits=19, decimal_places=6)
+    quantity: Decimal = Field(allow_inf_nan=False, max_digits=19, decimal_places=6,
+                              ge=-MAX_AMOUNT, le=MAX_AMOUNT,
+                              description=f"in the product's unit, {LIMIT} in size, and its "
+                                          f"value at standard cost {LIMIT}")
     date: Day
     reference: str = Field("", max_length=200)
     order_number: int | None = Field(None, ge=1)

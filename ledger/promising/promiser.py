@@ -197,13 +197,22 @@ class Promiser:
         """Delivery days from ``start`` on which what ``product`` can get may change."""
         days = {start}
         end = start + dt.timedelta(days=HORIZON_DAYS)
+
+        def add(d: dt.date, later: dt.timedelta) -> None:
+            # a day past the horizon is no candidate; adding to it could pass the last date
+            # Python has (a quota or move stored before dates were held to the accepted range)
+            if d <= end:
+                days.add(d + later)
+
         for src in sources if sources is not None else self.sources(product):
             lead = dt.timedelta(days=src.lead)
+            leg = dt.timedelta(days=src.last_leg)
             if src.kind is SupplyKind.ATP:
                 t = book.table(src.site, product)
-                first = max(start - dt.timedelta(days=src.last_leg), book.today)
-                days.add(first + dt.timedelta(days=src.last_leg))
-                days.update(d + dt.timedelta(days=src.last_leg) for d in t.dates_after(first))
+                first = max(start - leg, book.today)
+                add(first, leg)
+                for d in t.dates_after(first):
+                    add(d, leg)
             else:
                 self._ctp_ready(book, product)
                 r = src.routing
@@ -217,8 +226,8 @@ class Promiser:
                             days.add(b.end + dt.timedelta(days=r.lead_days) + lead)
             days.add(book.today + lead)
             for s, e, _ in book.quotas.periods.get(product, ()):
-                days.add(s + dt.timedelta(days=src.last_leg))
-                days.add(e + dt.timedelta(days=src.last_leg))
+                add(s, leg)
+                add(e, leg)
         return sorted(d for d in days if start <= d <= end)
 
     def earliest(self, book: Book, product: str, qty: Decimal, start: dt.date,

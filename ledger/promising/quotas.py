@@ -16,7 +16,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,7 +32,8 @@ from chainlab.ledger.tables import (
                            PromiseReservation,
                            utcnow,
 )
-from chainlab.ledger.types import QUANTUM
+from chainlab.ledger.types import QUANTUM, fixed_sum
+from chainlab.models.calendar import out_of_range
 from chainlab.models.errors import Issue
 from chainlab.models.schema import SiteKind
 
@@ -136,7 +137,7 @@ _QUOTA_ROWS = (sa.select(QUOTAS.c.product, QUOTAS.c.period_start, QUOTAS.c.perio
                         QUOTAS.c.tier, QUOTAS.c.quantity)
               .where(QUOTAS.c.product.in_(sa.bindparam("products", expanding=True))))
 _QUOTA_USED = (sa.select(RESERVATIONS.c.item, RESERVATIONS.c.tier, RESERVATIONS.c.date,
-                        sa.func.sum(RESERVATIONS.c.quantity))
+                        fixed_sum(RESERVATIONS.c.quantity))
               .where(RESERVATIONS.c.kind == "quota",
                      RESERVATIONS.c.item.in_(sa.bindparam("products", expanding=True)),
                      sa.or_(RESERVATIONS.c.expires_at.is_(None),
@@ -209,13 +210,27 @@ def set_quotas(conn: Connection, quotas: list[Quota], *, replace_products: bool 
         if not 1 <= q.tier <= 99:
             issues.append(Issue(where, f"tier {q.tier} must be 1 (highest) to 99",
                                 column="tier"))
-        if not q.period_start < q.period_end:
+        bad_day = False
+        for name in ("period_start", "period_end"):
+            day = getattr(q, name)
+            if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+                issues.append(Issue(where, f"{name} {day!r} is not a date", column=name))
+                bad_day = True
+            elif (why := out_of_range(day)) is not None:
+                issues.append(Issue(where, f"{name}: {why}", column=name))
+                bad_day = True
+        if not bad_day and not q.period_start < q.period_end:
             issues.append(Issue(where, f"period_start {q.period_start} must be before "
                                        f"period_end {q.period_end}", column="period_end"))
-        if not (ZERO <= q.quantity <= MAX_QUANTITY) or q.quantity != q.quantity.quantize(
-                QUANTUM):
-            issues.append(Issue(where, f"quantity {q.quantity} must be >= 0 with at most 6 "
-                                       f"decimals", column="quantity"))
+        try:
+            qty = Decimal(q.quantity)
+            ok = qty.is_finite() and ZERO <= qty <= MAX_QUANTITY and qty == qty.quantize(QUANTUM)
+        except (InvalidOperation, TypeError, ValueError):
+            ok = False
+        if not ok:
+            issues.append(Issue(where, f"quantity {q.quantity} must be >= 0, at most "
+                                       f"{MAX_QUANTITY:,f}, with at most 6 decimals",
+                                column="quantity"))
     if issues:
         raise ValidationError(issues)
     Q = QUOTAS.c

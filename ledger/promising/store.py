@@ -48,7 +48,7 @@ from chainlab.ledger.promising.types import (
                                   SupplyKind,
 )
 from chainlab.ledger.tables import Item, Location, Promise, PromiseLine, PromiseReservation
-from chainlab.ledger.types import QUANTUM
+from chainlab.ledger.types import QUANTUM, fixed_sum
 from chainlab.models.calendar import out_of_range
 from chainlab.models.errors import Issue
 from chainlab.models.schema import SiteKind
@@ -156,7 +156,7 @@ class LedgerReader:
         R = RESERVATIONS.c
         held: dict = defaultdict(dict)
         for site, item, day, qty in self.conn.execute(
-                sa.select(R.site, R.item, R.date, sa.func.sum(R.quantity))
+                sa.select(R.site, R.item, R.date, fixed_sum(R.quantity))
                 .where(R.kind == "hours",
                        sa.or_(R.expires_at.is_(None), R.expires_at > self.now))
                 .group_by(R.site, R.item, R.date)):

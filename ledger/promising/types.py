@@ -16,13 +16,14 @@ from decimal import Decimal
 from typing import ClassVar
 
 from chainlab.ledger.errors import ConflictError
+from chainlab.ledger.types import MAX_AMOUNT
 from chainlab.models.records import JsonRecord
 
 ZERO = Decimal(0)
 #: most lines in one request
 MAX_LINES = 100
 #: largest quantity of a line (the ledger's range)
-MAX_QUANTITY = Decimal("9e12")
+MAX_QUANTITY = MAX_AMOUNT
 #: longest quote, in minutes (a week)
 MAX_QUOTE_MINUTES = 7 * 24 * 60
 
