@@ -2,7 +2,9 @@
 app (``LedgerDep``, ``SettingsDep``, ``ScenarioSettingsDep``, ``JobsDep``), the caller's API key
 checked against the roles a route admits (one alias per role set, named for who may call:
 ``SalesKey``, ``PlannerKey``, ``ErpKey``, ``ErpOrPlannerKey``, ``PlannerOrSalesKey``,
-``AnyKey``; admin keys pass every check), and the Idempotency-Key header.
+``AnyKey``; admin keys pass every check, ``AdminKey`` lets only them through), whose promises
+and scenario jobs a key sees (:func:`promise_scope`, :func:`job_scope`), and the
+Idempotency-Key header.
 
 Everything a dependency hands out is built by :func:`api.main.create_app` and kept on
 ``app.state``; nothing here is created on first use. The getters are coroutines so that
@@ -57,7 +59,9 @@ JobsDep = Annotated[JobManager, Depends(get_jobs)]
 
 class KeyCache:
     """Checked API keys for a few seconds (by a hash of the key), so a busy client does not cost
-    a key look-up per request; a revoked key stops working within ``ttl`` seconds."""
+    a key look-up per request; a key revoked through this server (``DELETE /v1/keys/...``)
+    stops working at once, one revoked elsewhere (``chainlab keys revoke``, another server
+    process) within ``ttl`` seconds."""
 
     def __init__(self, ttl: float):
         self.ttl = ttl
@@ -87,6 +91,13 @@ class KeyCache:
             else:
                 self._keys.pop(h, None)
         return info
+
+    def forget(self, prefix: str) -> None:
+        """Drop the key with ``prefix`` (revoked: its next request is checked again)."""
+        with self._lock:
+            for h, (_, info) in list(self._keys.items()):
+                if info.prefix == prefix:
+                    self._keys.pop(h, None)
 
 
 def bearer_key(request: Request) -> str:
@@ -155,6 +166,24 @@ ErpOrPlannerKey = Annotated[KeyInfo, Depends(require(Role.ERP, Role.PLANNER))]
 PlannerOrSalesKey = Annotated[KeyInfo, Depends(require(Role.PLANNER, Role.SALES))]
 #: any valid key, whatever its role
 AnyKey = Annotated[KeyInfo, Depends(require(Role.SALES, Role.PLANNER, Role.ERP))]
+#: an admin key (managing API keys)
+AdminKey = Annotated[KeyInfo, Depends(require())]
+
+
+# ---------------------------------------------------------------- owners
+
+def promise_scope(key: KeyInfo) -> str | None:
+    """The owner whose promises ``key`` may read and act on: a sales key its own owner's
+    (:attr:`ledger.KeyInfo.owner`; another's answers 404 as if it did not exist), admin, ERP
+    and planner keys every promise (None), since the ERP ships and the planner plans them
+    all."""
+    return key.owner if key.role is Role.SALES else None
+
+
+def job_scope(key: KeyInfo) -> str | None:
+    """The owner whose scenario jobs ``key`` may read: an admin key every job (None), any other
+    its own owner's (jobs without an owner, as ``chainlab demo`` records them, are shared)."""
+    return None if key.role is Role.ADMIN else key.owner
 
 
 # ---------------------------------------------------------------- idempotent writes

@@ -1,4 +1,5 @@
-"""The ledger's commands: ``publish``, ``serve``, ``db upgrade``, ``keys create``.
+"""The ledger's commands: ``publish``, ``serve``, ``db upgrade``, ``keys create``, ``keys list``,
+``keys revoke``.
 
 They follow the rest of the command line: ``--json`` prints one JSON object, chainlab errors
 exit 1 with a message, wrong usage exits 2. ``--database-url`` defaults to
@@ -8,7 +9,7 @@ first.
 
 Register them with :func:`register` (``register(app)`` in :mod:`chainlab.cli.app`), or one by
 one: ``app.command("publish")(publish_command)``, a ``db`` group with ``upgrade``, a ``keys``
-group with ``create``.
+group with ``create``, ``list`` and ``revoke``.
 """
 
 from __future__ import annotations
@@ -159,6 +160,9 @@ def keys_create_command(
         role: Annotated[Role, typer.Option("--role", case_sensitive=False,
                                            help="what the key may do")],
         name: Annotated[str, typer.Option("--name", help="who or what uses the key")] = "",
+        owner: Annotated[str | None, typer.Option(
+            "--owner", help="the integrator or team the key acts for: keys of one owner share "
+                            "their promises and scenario jobs (default: the key alone)")] = None,
         database_url: UrlOpt = None,
         as_json: JsonOpt = False):
     """Create an API key with a role; the key is shown once (only its hash is stored)."""
@@ -166,20 +170,77 @@ def keys_create_command(
 
     led = _open(database_url)
     try:
-        key, info = led.create_key(role, name=name)
+        key, info = led.create_key(role, name=name, owner=owner)
         where = db.redact(led.engine.url)
     finally:
         led.close()
     if as_json:
         emit({"key": key, "role": info.role.value, "prefix": info.prefix, "name": info.name,
-              "database": where})
+              "owner": info.owner, "database": where})
         return
-    _say(f"new {info.role.value} key for the ledger in {where} (shown once, store it now):"
-         f"\n{key}")
+    _say(f"new {info.role.value} key of owner {info.owner} for the ledger in {where} (shown "
+         f"once, store it now):\n{key}")
+
+
+@guarded
+def keys_list_command(
+        active: Annotated[bool, typer.Option("--active", help="only keys not revoked")] = False,
+        database_url: UrlOpt = None,
+        as_json: JsonOpt = False):
+    """List the API keys: prefix, role, name, owner, created, revoked (never the keys)."""
+    from rich.table import Table
+
+    from chainlab.ledger import db
+
+    led = _open(database_url)
+    try:
+        found = led.api_keys(revoked=not active)
+        where = db.redact(led.engine.url)
+    finally:
+        led.close()
+    if as_json:
+        emit({"database": where, "keys": [k.as_dict() for k in found]})
+        return
+    if not found:
+        _say(f"no API keys in the ledger in {where}; create one with `chainlab keys create "
+             f"--role ROLE`")
+        return
+    table = Table(title=f"API keys of the ledger in {where}", title_justify="left")
+    for col in ("prefix", "role", "name", "owner", "created (UTC)", "revoked (UTC)"):
+        table.add_column(col)
+    for k in found:
+        table.add_row(k.prefix, k.role.value, k.name, k.owner,
+                      k.created_at.strftime("%Y-%m-%d %H:%M"),
+                      k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
+    out.print(table)
+
+
+@guarded
+def keys_revoke_command(
+        prefix: Annotated[str, typer.Argument(help="the key's prefix (as `chainlab keys list` "
+                                                   "shows it), or the key")],
+        database_url: UrlOpt = None,
+        as_json: JsonOpt = False):
+    """Revoke an API key: it is refused (401) from then on (a running server that checked it
+    in the last CHAINLAB_KEY_CACHE_SECONDS, 5 by default, refuses it after that)."""
+    from chainlab.ledger import db
+
+    led = _open(database_url)
+    try:
+        info = led.revoke_key(prefix)
+        where = db.redact(led.engine.url)
+    finally:
+        led.close()
+    if as_json:
+        emit(info.as_dict() | {"database": where})
+        return
+    _say(f"{info.role.value} key {info.prefix} ({info.name or 'no name'}, owner {info.owner}) "
+         f"revoked in {where}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``publish``, ``serve``, ``db upgrade`` and ``keys create`` to a typer app."""
+    """Add ``publish``, ``serve``, ``db upgrade`` and ``keys create|list|revoke`` to a typer
+    app."""
     app.command("publish")(publish_command)
     app.command("serve")(serve_command)
     db_app = typer.Typer(help="the ledger database", no_args_is_help=True)
@@ -187,4 +248,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     keys_app = typer.Typer(help="API keys", no_args_is_help=True)
     keys_app.command("create")(keys_create_command)
+    keys_app.command("list")(keys_list_command)
+    keys_app.command("revoke")(keys_revoke_command)
     app.add_typer(keys_app, name="keys")

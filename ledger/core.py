@@ -288,7 +288,7 @@ class Ledger:
             book = store.prepare(conn, self._statics_for, request, today, now, write=False)
             return promiser.answer(book, request)
 
-    def promise(self, request: PromiseRequest, *, actor: str = "",
+    def promise(self, request: PromiseRequest, *, actor: str = "", owner: str | None = None,
                 idempotency: Idempotency | None = None, today: dt.date | None = None,
                 now: dt.datetime | None = None) -> PromiseRecord:
         """Promise ``request`` in one transaction that locks what it reads: confirmed when
@@ -296,52 +296,60 @@ class Ledger:
         or later, quoted with ``quote_minutes``. Raises
         :class:`ledger.promising.PromiseConflict` (its ``answer`` says what can be promised)
         when it cannot be promised as asked. A retry with the same ``idempotency`` key
-        returns the first promise and promises nothing more."""
+        returns the first promise and promises nothing more. The promise belongs to ``owner``
+        (see :mod:`ledger.keys`); the ``owner`` of the other promise methods limits them to
+        that owner's promises (None: every promise)."""
         today, now = today or dt.date.today(), now or _utcnow()
 
         def work(conn):
             book = store.prepare(conn, self._statics_for, request, today, now, write=True)
             ans = promiser.answer(book, request)
-            return store.record(conn, request, ans, book, actor=actor, now=now).as_dict()
+            return store.record(conn, request, ans, book, actor=actor, now=now,
+                                owner=owner).as_dict()
 
         answer, _ = _run(self.engine, idempotency, work)
         return PromiseRecord.from_dict(answer)
 
-    def get_promise(self, promise_id: int, *, now: dt.datetime | None = None) -> PromiseRecord:
+    def get_promise(self, promise_id: int, *, now: dt.datetime | None = None,
+                    owner: str | None = None) -> PromiseRecord:
         with db.reading(self.engine) as conn:
-            return store.get(conn, promise_id, now or _utcnow())
+            return store.get(conn, promise_id, now or _utcnow(), owner=owner)
 
     def promises(self, *, customer: str | None = None,
                  status: PromiseStatus | str | None = None, after: int | None = None,
-                 limit: int = 100, now: dt.datetime | None = None) -> list[PromiseRecord]:
+                 limit: int = 100, now: dt.datetime | None = None, owner: str | None = None
+                 ) -> list[PromiseRecord]:
         """Promises in id order, filtered (``after`` an id for the next page)."""
         with db.reading(self.engine) as conn:
             return store.list_promises(
                 conn, now or _utcnow(), customer=customer,
                 status=PromiseStatus(status) if status is not None else None, after=after,
-                limit=limit)
+                limit=limit, owner=owner)
 
     def cancel_promise(self, promise_id: int, *, idempotency: Idempotency | None = None,
-                       now: dt.datetime | None = None) -> PromiseRecord:
+                       now: dt.datetime | None = None, owner: str | None = None
+                       ) -> PromiseRecord:
         """Cancel a promise: what it held is available again."""
         now = now or _utcnow()
         answer, _ = _run(self.engine, idempotency, lambda conn: store.cancel(
-            conn, promise_id, now).as_dict())
+            conn, promise_id, now, owner=owner).as_dict())
         return PromiseRecord.from_dict(answer)
 
     def confirm_promise(self, promise_id: int, *, idempotency: Idempotency | None = None,
-                        now: dt.datetime | None = None) -> PromiseRecord:
+                        now: dt.datetime | None = None, owner: str | None = None
+                        ) -> PromiseRecord:
         """Confirm a quote before it expires (409 after)."""
         now = now or _utcnow()
         answer, _ = _run(self.engine, idempotency, lambda conn: store.confirm(
-            conn, promise_id, now).as_dict())
+            conn, promise_id, now, owner=owner).as_dict())
         return PromiseRecord.from_dict(answer)
 
     def commitments(self, *, source: str | None = None, product: str | None = None,
                     customer: str | None = None, ship_from: dt.date | None = None,
                     ship_to: dt.date | None = None, include_quotes: bool = False,
                     after: int | None = None, limit: int = 1000,
-                    now: dt.datetime | None = None) -> tuple[list[Commitment], int | None]:
+                    now: dt.datetime | None = None, owner: str | None = None
+                    ) -> tuple[list[Commitment], int | None]:
         """Sales-order lines of active promises (what the ERP ships) and the ``after`` of the
         next page (None on the last)."""
         with db.reading(self.engine) as conn:
@@ -349,7 +357,7 @@ class Ledger:
                                          product=product, customer=customer,
                                          ship_from=ship_from, ship_to=ship_to,
                                          include_quotes=include_quotes, after=after,
-                                         limit=limit)
+                                         limit=limit, owner=owner)
 
     def atp(self, product: str, *, site: str | None = None, today: dt.date | None = None,
             now: dt.datetime | None = None) -> dict[str, atp.AtpTable]:
@@ -385,22 +393,26 @@ class Ledger:
 
     # ------------------------------------------------------------ API keys
 
-    def create_key(self, role: Role | str, *, name: str = "") -> tuple[str, KeyInfo]:
-        """A new API key (returned once, stored hashed) and its record."""
+    def create_key(self, role: Role | str, *, name: str = "", owner: str | None = None
+                   ) -> tuple[str, KeyInfo]:
+        """A new API key (returned once, stored hashed) and its record; ``owner``: who it acts
+        for (keys of one owner share promises and scenario jobs; None: the key alone)."""
         with db.writing(self.engine) as conn:
-            return keys.create_key(conn, role, name=name)
+            return keys.create_key(conn, role, name=name, owner=owner)
 
     def authenticate(self, key: str) -> KeyInfo | None:
         with db.reading(self.engine) as conn:
             return keys.authenticate(conn, key)
 
     def revoke_key(self, prefix: str) -> KeyInfo:
+        """Revoke a key by its prefix (again: no change)."""
         with db.writing(self.engine) as conn:
             return keys.revoke_key(conn, prefix)
 
-    def api_keys(self) -> list[KeyInfo]:
+    def api_keys(self, *, revoked: bool = True) -> list[KeyInfo]:
+        """The keys' records (never the keys); ``revoked=False``: active ones only."""
         with db.reading(self.engine) as conn:
-            return keys.list_keys(conn)
+            return keys.list_keys(conn, revoked=revoked)
 
 
 def _utcnow() -> dt.datetime:

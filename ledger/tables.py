@@ -209,6 +209,9 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: who the key acts for (0004): keys of one owner share promises and scenario jobs; None:
+    #: the key is its own owner (``key:<prefix>``)
+    owner: Mapped[str | None] = mapped_column(sa.String(64), default=None)
 
 
 class IdempotencyRecord(Base):
@@ -329,6 +332,9 @@ class Promise(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: the owner of the key that made it (0004); None: made without a key, admin, ERP and
+    #: planner keys see it, sales keys do not
+    owner: Mapped[str | None] = mapped_column(sa.String(64), default=None, index=True)
 
 
 class PromiseLine(Base):

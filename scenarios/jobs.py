@@ -6,6 +6,10 @@ and the owner: host, process id, manager instance, heartbeat) and ``runs/`` (the
 :mod:`scenarios.store`). ``job.json`` is replaced atomically at each change, so a reader never
 sees half of it.
 
+A job may belong to whoever submitted it (``submitted_by``: the owner of the API key); readers
+that pass ``visible_to`` see only that owner's jobs and those of no one (recorded runs, jobs
+from before owners), and another owner's job does not exist for them.
+
 A job is ``queued``, ``running``, then ``done`` or ``failed``. A manager that stops fails its
 unfinished jobs ("stopped before it finished"); a manager that dies (a crash, ``kill -9``)
 cannot, so whoever reads a job that is not finished checks its owner: when the owner process
@@ -96,6 +100,12 @@ class Job:
     request: dict = field(default_factory=dict)
     #: who runs it: host, pid, manager instance, heartbeat; ``source`` for recorded runs
     owner: dict = field(default_factory=dict)
+    #: who it belongs to: the owner of the API key that submitted it (None: everyone's)
+    submitted_by: str | None = None
+
+    def visible_to(self, owner: str | None) -> bool:
+        """Whether a reader limited to ``owner``'s jobs (None: every job) sees this one."""
+        return owner is None or self.submitted_by is None or self.submitted_by == owner
 
     def as_dict(self) -> dict:
         """The JSON form, as stored in ``job.json``."""
@@ -151,8 +161,15 @@ class JobManager:
             raise NotFoundError(f"no scenario job {job_id!r}")
         return self.root / job_id / JOB_FILE
 
-    def get(self, job_id: str) -> Job:
-        """A job; one left unfinished by a server that is gone is failed first."""
+    def get(self, job_id: str, *, visible_to: str | None = None) -> Job:
+        """A job; one left unfinished by a server that is gone is failed first. With
+        ``visible_to``, another owner's job is a NotFoundError like an unknown id."""
+        job = self._get(job_id)
+        if not job.visible_to(visible_to):
+            raise _no_job(job_id)
+        return job
+
+    def _get(self, job_id: str) -> Job:
         with self._lock:
             if job_id in self._active:
                 return Job.from_dict(self._active[job_id].as_dict())
@@ -160,24 +177,29 @@ class JobManager:
         try:
             job = Job.from_dict(json.loads(p.read_text(encoding="utf-8")))
         except FileNotFoundError:
-            raise NotFoundError(f"no scenario job {job_id!r}; POST /v1/scenarios starts "
-                                f"one") from None
+            raise _no_job(job_id) from None
         return self._check_owner(job)
 
-    def list(self, limit: int | None = 100) -> list[Job]:
-        """Jobs, newest first."""
+    def list(self, limit: int | None = 100, *, visible_to: str | None = None) -> list[Job]:
+        """Jobs, newest first (``visible_to``: see :meth:`get`)."""
         ids = sorted((p.parent.name for p in self.root.glob(f"*/{JOB_FILE}")), reverse=True)
         out = []
-        for i in ids[:limit] if limit else ids:
+        for i in ids:
+            if limit and len(out) >= limit:
+                break
             try:
-                out.append(self.get(i))
+                job = self._get(i)
             except (NotFoundError, ValueError, KeyError, TypeError):
                 continue
+            if job.visible_to(visible_to):
+                out.append(job)
         return sorted(out, key=lambda j: (j.submitted_at, j.id), reverse=True)
 
-    def compare(self, ids: Sequence[str], baseline: str | None = None) -> Comparison:
-        """:func:`compare_jobs` of the jobs ``ids`` (NotFoundError for an unknown one)."""
-        return compare_jobs([self.get(i) for i in ids], baseline)
+    def compare(self, ids: Sequence[str], baseline: str | None = None, *,
+                visible_to: str | None = None) -> Comparison:
+        """:func:`compare_jobs` of the jobs ``ids`` (NotFoundError for an unknown one, or
+        one not ``visible_to``)."""
+        return compare_jobs([self.get(i, visible_to=visible_to) for i in ids], baseline)
 
     def _check_owner(self, job: Job) -> Job:
         if job.status.finished or job.owner.get("instance") == self.owner["instance"]:
@@ -214,10 +236,11 @@ class JobManager:
             self._write(job)
 
     def submit(self, sc: Scenario, options: RunOptions | None = None, *,
-               idempotency: tuple[str, str] | None = None) -> tuple[Job, bool]:
-        """Queue a scenario; returns (job, created). ``idempotency`` = (scope, key): the same
-        key with the same scenario returns the first job (created False); with another
-        scenario it is an :class:`IdempotencyConflict`."""
+               idempotency: tuple[str, str] | None = None,
+               submitted_by: str | None = None) -> tuple[Job, bool]:
+        """Queue a scenario for ``submitted_by``; returns (job, created). ``idempotency`` =
+        (scope, key): the same key with the same scenario returns the first job (created
+        False); with another scenario it is an :class:`IdempotencyConflict`."""
         if self._closed.is_set():
             raise ChainlabError("the scenario service is stopping; try again")
         check(sc, self.cache)  # a bad override is the caller's error, now, not a failed job
@@ -230,7 +253,7 @@ class JobManager:
             job = Job(id=f"{_stamp(dt.datetime.now(dt.UTC))}-{uuid.uuid4().hex[:8]}",
                       scenario=sc.name,
                       status=JobStatus.QUEUED, submitted_at=now(), request=request,
-                      progress={"phase": "queued"})
+                      progress={"phase": "queued"}, submitted_by=submitted_by)
             self._active[job.id] = job
             self._stops[job.id] = threading.Event()
             self._save(job)
@@ -337,6 +360,10 @@ class JobManager:
                 job.finished_at = now()
                 self._save(job)
             self._active.clear()
+
+
+def _no_job(job_id: str) -> NotFoundError:
+    return NotFoundError(f"no scenario job {job_id!r}; POST /v1/scenarios starts one")
 
 
 def write_job(root, job: Job) -> None:

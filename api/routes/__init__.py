@@ -7,6 +7,7 @@ from chainlab.api.routes import (
     atp,
     health,
     inventory,
+    keys,
     plans,
     promises,
     scenarios,
@@ -15,4 +16,4 @@ from chainlab.api.routes import (
 )
 
 #: the route modules, each with a ``router``, in the order the app includes them
-ROUTE_MODULES = (health, plans, stock_moves, inventory, atp, promises, scenarios, web)
+ROUTE_MODULES = (health, plans, stock_moves, inventory, atp, promises, scenarios, keys, web)

@@ -1,5 +1,10 @@
 """``/v1/promises`` (promise, read, list, cancel, confirm a quote) and ``/v1/commitments``
-(the sales-order lines of active promises, for the ERP)."""
+(the sales-order lines of active promises, for the ERP).
+
+A promise belongs to the owner of the key that made it: a sales key reads, lists, cancels and
+confirms only its owner's promises and commitments (another owner's answer 404, as unknown
+ids do, so ids cannot be probed); admin, ERP and planner keys see every promise
+(:func:`api.deps.promise_scope`)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from chainlab.api import cursors, problems
-from chainlab.api.deps import AnyKey, IdempotencyKeyHeader, LedgerDep, SalesKey, idempotency
+from chainlab.api.deps import (
+    AnyKey,
+    IdempotencyKeyHeader,
+    LedgerDep,
+    SalesKey,
+    idempotency,
+    promise_scope,
+)
 from chainlab.api.routing import DecimalRoute
 from chainlab.api.schemas.common import MAX_ID
 from chainlab.api.schemas.promises import (
@@ -44,7 +56,7 @@ def create_promise(request: Request, led: LedgerDep, key: SalesKey,
     409 with the answer when it cannot be promised as asked. With ``Idempotency-Key`` a
     retry returns the first promise and promises nothing more."""
     try:
-        p = led.promise(body.ledger_request(), actor=key.principal,
+        p = led.promise(body.ledger_request(), actor=key.principal, owner=key.owner,
                         idempotency=idempotency(key, idempotency_key, "promises",
                                                 body.model_dump(mode="json")))
     except PromiseConflict as e:
@@ -56,14 +68,15 @@ def create_promise(request: Request, led: LedgerDep, key: SalesKey,
 
 
 @router.get("/promises", response_model=PromisePage)
-def list_promises(led: LedgerDep, _: AnyKey,
+def list_promises(led: LedgerDep, key: AnyKey,
                   customer: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                   status: PromiseStatus | None = None,
                   cursor: Annotated[str | None, Query(max_length=100)] = None,
                   limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-    """Promises in the order they were made, filtered, a page at a time (``next_cursor``)."""
+    """Promises in the order they were made, filtered, a page at a time (``next_cursor``); a
+    sales key's own owner's only."""
     rows = led.promises(customer=customer, status=status, after=cursors.after(cursor, "p"),
-                        limit=limit + 1)
+                        limit=limit + 1, owner=promise_scope(key))
     more = len(rows) > limit
     rows = rows[:limit]
     return PromisePage(promises=[Promise.model_validate(p) for p in rows],
@@ -71,18 +84,18 @@ def list_promises(led: LedgerDep, _: AnyKey,
 
 
 @router.get("/promises/{promise_id}", response_model=Promise, responses=NOT_FOUND)
-def get_promise(led: LedgerDep, _: AnyKey, promise_id: PromiseId):
+def get_promise(led: LedgerDep, key: AnyKey, promise_id: PromiseId):
     """A promise, its lines as promised and its status (a quote past ``expires_at`` reads as
-    expired)."""
-    return Promise.model_validate(led.get_promise(promise_id))
+    expired); 404 for another owner's promise read with a sales key."""
+    return Promise.model_validate(led.get_promise(promise_id, owner=promise_scope(key)))
 
 
 @router.post("/promises/{promise_id}/cancel", response_model=Promise, responses=NOT_FOUND)
 def cancel_promise(led: LedgerDep, key: SalesKey, promise_id: PromiseId,
                    idempotency_key: IdempotencyKeyHeader = None):
     """Cancel a promise: its quantities and hours are available to others at once.
-    Cancelling a cancelled promise changes nothing."""
-    p = led.cancel_promise(promise_id, idempotency=idempotency(
+    Cancelling a cancelled promise changes nothing; another owner's promise is a 404."""
+    p = led.cancel_promise(promise_id, owner=promise_scope(key), idempotency=idempotency(
         key, idempotency_key, f"promise-cancel:{promise_id}", {"promise": promise_id}))
     return Promise.model_validate(p)
 
@@ -92,13 +105,13 @@ def cancel_promise(led: LedgerDep, key: SalesKey, promise_id: PromiseId,
 def confirm_promise(led: LedgerDep, key: SalesKey, promise_id: PromiseId,
                     idempotency_key: IdempotencyKeyHeader = None):
     """Confirm a quote before it expires; it then holds until cancelled."""
-    p = led.confirm_promise(promise_id, idempotency=idempotency(
+    p = led.confirm_promise(promise_id, owner=promise_scope(key), idempotency=idempotency(
         key, idempotency_key, f"promise-confirm:{promise_id}", {"promise": promise_id}))
     return Promise.model_validate(p)
 
 
 @router.get("/commitments", response_model=CommitmentPage, tags=["order promising"])
-def list_commitments(led: LedgerDep, _: AnyKey,
+def list_commitments(led: LedgerDep, key: AnyKey,
                      source: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      product: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                      customer: Annotated[str | None,
@@ -112,6 +125,6 @@ def list_commitments(led: LedgerDep, _: AnyKey,
     rows, nxt = led.commitments(source=source, product=product, customer=customer,
                                 ship_from=ship_from, ship_to=ship_to,
                                 include_quotes=include_quotes, after=cursors.after(cursor, "c"),
-                                limit=limit)
+                                limit=limit, owner=promise_scope(key))
     return CommitmentPage(commitments=[Commitment.model_validate(c) for c in rows],
                           next_cursor=cursors.cursor("c", nxt) if nxt is not None else None)

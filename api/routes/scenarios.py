@@ -13,6 +13,11 @@ HTML report.
 default the bundled examples, so ``base: acme`` works out of the box); paths that leave it are
 refused. Jobs and their runs are kept under ``CHAINLAB_SCENARIO_DIR``; finished jobs survive a
 restart, and a job cut off by one is reported failed (:mod:`scenarios.jobs`).
+
+A job belongs to the owner of the key that submitted it: a planner key lists, reads and
+compares only its owner's jobs and those that belong to no one (runs recorded by ``chainlab
+demo``); another owner's job answers 404 like an unknown id. Admin keys see every job
+(:func:`api.deps.job_scope`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from chainlab.api.deps import (
     PlannerKey,
     ScenarioSettingsDep,
     authorize_async,
+    job_scope,
 )
 from chainlab.api.routing import DecimalRoute, route_roles
 from chainlab.api.schemas.scenarios import (
@@ -41,6 +47,7 @@ from chainlab.api.schemas.scenarios import (
     ScenarioFile,
     ScenarioJob,
 )
+from chainlab.ledger import KeyInfo
 from chainlab.ledger.errors import ConflictError, IdempotencyKeyReused
 from chainlab.models.errors import Issue, ValidationError
 from chainlab.scenarios import spec
@@ -131,7 +138,7 @@ def submit_scenario(response: Response, key: PlannerKey, jobs: JobsDep,
     sc = body.scenario(settings.scenario_root, settings.scenario_max_replications)
     scope = (key.principal, idem) if idem is not None else None
     try:
-        job, created = jobs.submit(sc, idempotency=scope)
+        job, created = jobs.submit(sc, idempotency=scope, submitted_by=key.owner)
     except IdempotencyConflict as e:
         raise IdempotencyKeyReused(str(e)) from None
     response.headers["Location"] = f"/v1/scenarios/{job.id}"
@@ -150,10 +157,11 @@ router.add_api_route(
 
 
 @router.get("/scenarios", response_model=list[ScenarioJob])
-def list_scenarios(_: PlannerKey, jobs: JobsDep,
+def list_scenarios(key: PlannerKey, jobs: JobsDep,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-    """Recent scenario jobs, newest first."""
-    return [ScenarioJob.model_validate(j) for j in jobs.list(limit)]
+    """Recent scenario jobs the key may see, newest first."""
+    return [ScenarioJob.model_validate(j)
+            for j in jobs.list(limit, visible_to=job_scope(key))]
 
 
 @router.get("/scenarios/files", response_model=list[ScenarioFile])
@@ -177,34 +185,35 @@ Baseline = Annotated[str | None, Query(
 
 @router.get("/scenarios/compare", response_model=ScenarioComparison,
             responses=_NOT_COMPARABLE)
-def compare_scenarios(_: PlannerKey, jobs: JobsDep, ids: Ids, baseline: Baseline = None):
+def compare_scenarios(key: PlannerKey, jobs: JobsDep, ids: Ids, baseline: Baseline = None):
     """Done jobs side by side: each KPI with its delta against the baseline and the
     interval of the difference (paired when the runs share seed and replications), costs,
     plans and plan changes. Two jobs of one scenario name are shown as ``name@<id
     suffix>``."""
-    return _comparison(jobs, ids, baseline).as_dict()
+    return _comparison(jobs, key, ids, baseline).as_dict()
 
 
 @router.get("/scenarios/compare/report", response_class=HTMLResponse,
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
                              "description": "the report, one self-contained HTML page"}}
             | _NOT_COMPARABLE)
-def compare_report(_: PlannerKey, jobs: JobsDep, ids: Ids, baseline: Baseline = None):
+def compare_report(key: PlannerKey, jobs: JobsDep, ids: Ids, baseline: Baseline = None):
     """The comparison of ``GET /v1/scenarios/compare`` as the HTML report (tables and inline
     SVG charts; it fetches nothing)."""
-    return HTMLResponse(render(_comparison(jobs, ids, baseline)))
+    return HTMLResponse(render(_comparison(jobs, key, ids, baseline)))
 
 
-def _comparison(jobs: JobManager, ids: list[str], baseline: str | None):
+def _comparison(jobs: JobManager, key: KeyInfo, ids: list[str], baseline: str | None):
     try:
-        return jobs.compare(ids, baseline)
+        return jobs.compare(ids, baseline, visible_to=job_scope(key))
     except NoResults as e:
         raise ConflictError(str(e)) from None
 
 
 @router.get("/scenarios/{job_id}", response_model=ScenarioJob,
             responses=NO_JOB)
-def get_scenario(_: PlannerKey, jobs: JobsDep,
+def get_scenario(key: PlannerKey, jobs: JobsDep,
                  job_id: Annotated[str, PathParam(pattern=JOB_ID)]):
-    """A scenario job: status, progress, and its results when done."""
-    return ScenarioJob.model_validate(jobs.get(job_id))
+    """A scenario job: status, progress, and its results when done (404 for another
+    owner's)."""
+    return ScenarioJob.model_validate(jobs.get(job_id, visible_to=job_scope(key)))

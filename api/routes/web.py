@@ -71,7 +71,8 @@ def page(request: Request):
 @router.get("/v1/me", response_model=Me, tags=["keys"])
 def me(key: AnyKey) -> Me:
     """Who the key belongs to (any valid key)."""
-    return Me(key=key.prefix, name=key.name, role=key.role, views=views_of(key.role))
+    return Me(key=key.prefix, name=key.name, role=key.role, owner=key.owner,
+              views=views_of(key.role))
 
 
 @router.get("/v1/catalog", response_model=Catalog, tags=["order promising"])

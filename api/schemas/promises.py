@@ -132,6 +132,8 @@ class Promise(Record):
     expires_at: dt.datetime | None
     confirmed_at: dt.datetime | None
     cancelled_at: dt.datetime | None
+    owner: str | None = Field(None, description="who the promise belongs to: the owner of "
+                                                "the key that made it")
     lines: list[LineAnswer]
 
 

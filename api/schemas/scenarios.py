@@ -77,6 +77,9 @@ class ScenarioJob(Record):
     progress: Progress = Progress()
     error: str | None = None
     result: dict[str, Any] | None = None
+    submitted_by: str | None = Field(None, description="who the job belongs to: the owner "
+                                                       "of the key that submitted it (null: "
+                                                       "every planner's)")
 
 
 class ScenarioFile(Record):

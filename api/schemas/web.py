@@ -21,11 +21,13 @@ IsoDate = Annotated[str, BeforeValidator(_iso)]
 
 
 class Me(BaseModel):
-    """The caller's key: its prefix, name and role, and the views of the web page it opens."""
+    """The caller's key: its prefix, name and role, the owner whose promises and scenario
+    jobs it sees, and the views of the web page it opens."""
 
     key: str
     name: str
     role: Role
+    owner: str = ""
     views: list[str]
 
 

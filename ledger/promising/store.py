@@ -198,9 +198,9 @@ def prepare(conn: Connection, statics_for, req: PromiseRequest, today: dt.date,
 # ------------------------------------------------------------------ promises
 
 def record(conn: Connection, req: PromiseRequest, ans: Answer, book: Book, *, actor: str,
-           now: dt.datetime) -> PromiseRecord:
-    """Write the promise of ``ans`` and what it holds; raise :class:`PromiseConflict` when it
-    cannot be promised as asked."""
+           now: dt.datetime, owner: str | None = None) -> PromiseRecord:
+    """Write the promise of ``ans`` (belonging to ``owner``) and what it holds; raise
+    :class:`PromiseConflict` when it cannot be promised as asked."""
     if not ans.acceptable:
         raise PromiseConflict(f"cannot promise as asked: {ans.summary}", ans)
     fill = ans.fill
@@ -214,7 +214,7 @@ def record(conn: Connection, req: PromiseRequest, ans: Answer, book: Book, *, ac
         ship_complete=req.ship_complete, allow_partial=req.allow_partial,
         plan_version_id=ans.plan_version, reference=req.reference[:200], answer=answer_json,
         actor=actor[:64], created_at=now, expires_at=expires,
-        confirmed_at=None if quote else now)).scalar_one()
+        confirmed_at=None if quote else now, owner=owner)).scalar_one()
     rows = [{"promise_id": pid, "line": ln.line, "product": ln.product, "quantity": p.quantity,
              "ship_date": p.ship_date, "delivery_date": p.date, "source": p.source,
              "kind": p.kind.value, "route": p.route[:300]}
@@ -229,7 +229,8 @@ def record(conn: Connection, req: PromiseRequest, ans: Answer, book: Book, *, ac
             for h in holds])
     return PromiseRecord(pid, status, fill, req.customer, ans.tier, ans.lines,
                          req.ship_complete, req.allow_partial, ans.plan_version,
-                         req.reference[:200], now, expires, None if quote else now, None)
+                         req.reference[:200], now, expires, None if quote else now, None,
+                         owner)
 
 
 def _net_holds(holds: list[Hold]) -> list[Hold]:
@@ -242,9 +243,13 @@ def _net_holds(holds: list[Hold]) -> list[Hold]:
             if q > 0]
 
 
-def get(conn: Connection, promise_id: int, now: dt.datetime, *, for_update: bool = False
-        ) -> PromiseRecord:
+def get(conn: Connection, promise_id: int, now: dt.datetime, *, for_update: bool = False,
+        owner: str | None = None) -> PromiseRecord:
+    """A promise; with ``owner``, only one of that owner's (another's does not exist for it:
+    :class:`NotFoundError`, the same as an unknown id)."""
     q = sa.select(PROMISES).where(PROMISES.c.id == promise_id)
+    if owner is not None:
+        q = q.where(PROMISES.c.owner == owner)
     if for_update and conn.dialect.name == "postgresql":
         q = q.with_for_update()
     r = conn.execute(q).mappings().first()
@@ -261,12 +266,14 @@ def _record(r, now: dt.datetime) -> PromiseRecord:
                          tuple(LineAnswer.from_dict(x) for x in json.loads(r["answer"])),
                          r["ship_complete"], r["allow_partial"], r["plan_version_id"],
                          r["reference"], r["created_at"], r["expires_at"], r["confirmed_at"],
-                         r["cancelled_at"])
+                         r["cancelled_at"], r["owner"])
 
 
-def cancel(conn: Connection, promise_id: int, now: dt.datetime) -> PromiseRecord:
-    """Cancel a promise and give back what it holds; cancelling again changes nothing."""
-    p = get(conn, promise_id, now, for_update=True)
+def cancel(conn: Connection, promise_id: int, now: dt.datetime, *, owner: str | None = None
+           ) -> PromiseRecord:
+    """Cancel a promise (of ``owner``'s, when given) and give back what it holds; cancelling
+    again changes nothing."""
+    p = get(conn, promise_id, now, for_update=True, owner=owner)
     if p.status is PromiseStatus.CANCELLED:
         return p
     conn.execute(RESERVATIONS.delete().where(RESERVATIONS.c.promise_id == promise_id))
@@ -275,9 +282,11 @@ def cancel(conn: Connection, promise_id: int, now: dt.datetime) -> PromiseRecord
     return replace(p, status=PromiseStatus.CANCELLED, cancelled_at=now)
 
 
-def confirm(conn: Connection, promise_id: int, now: dt.datetime) -> PromiseRecord:
-    """Turn a quote into a promise (before it expires); confirming a promise changes nothing."""
-    p = get(conn, promise_id, now, for_update=True)
+def confirm(conn: Connection, promise_id: int, now: dt.datetime, *, owner: str | None = None
+            ) -> PromiseRecord:
+    """Turn a quote (of ``owner``'s, when given) into a promise (before it expires);
+    confirming a promise changes nothing."""
+    p = get(conn, promise_id, now, for_update=True, owner=owner)
     if p.status in (PromiseStatus.CONFIRMED, PromiseStatus.PARTIAL):
         return p
     if p.status is PromiseStatus.EXPIRED:
@@ -295,9 +304,12 @@ def confirm(conn: Connection, promise_id: int, now: dt.datetime) -> PromiseRecor
 
 def list_promises(conn: Connection, now: dt.datetime, *, customer: str | None = None,
                   status: PromiseStatus | None = None, after: int | None = None,
-                  limit: int = 100) -> list[PromiseRecord]:
-    """Promises in id order (``after`` an id for the next page)."""
+                  limit: int = 100, owner: str | None = None) -> list[PromiseRecord]:
+    """Promises in id order (``after`` an id for the next page); with ``owner``, only that
+    owner's."""
     q = sa.select(PROMISES).order_by(PROMISES.c.id).limit(limit)
+    if owner is not None:
+        q = q.where(PROMISES.c.owner == owner)
     if customer is not None:
         q = q.where(PROMISES.c.customer == customer)
     if after is not None:
@@ -315,11 +327,12 @@ def list_promises(conn: Connection, now: dt.datetime, *, customer: str | None = 
 def commitments(conn: Connection, now: dt.datetime, *, source: str | None = None,
                 product: str | None = None, customer: str | None = None,
                 ship_from: dt.date | None = None, ship_to: dt.date | None = None,
-                include_quotes: bool = False, after: int | None = None, limit: int = 1000
-                ) -> tuple[list[Commitment], int | None]:
+                include_quotes: bool = False, after: int | None = None, limit: int = 1000,
+                owner: str | None = None) -> tuple[list[Commitment], int | None]:
     """Sales-order lines of active promises (confirmed and partial; quotes that still hold
-    with ``include_quotes``) by ship date: what the ERP is to ship. Returns the page and the
-    id to pass as ``after`` for the next one (None on the last page)."""
+    with ``include_quotes``) by ship date: what the ERP is to ship (``owner``: only that
+    owner's promises). Returns the page and the id to pass as ``after`` for the next one
+    (None on the last page)."""
     L, P = LINES.c, PROMISES.c
     active = P.status.in_([PromiseStatus.CONFIRMED.value, PromiseStatus.PARTIAL.value])
     if include_quotes:
@@ -329,7 +342,8 @@ def commitments(conn: Connection, now: dt.datetime, *, source: str | None = None
                    L.ship_date, L.delivery_date, L.kind, L.route, P.status, P.reference)
          .join(PROMISES, PROMISES.c.id == L.promise_id).where(active)
          .order_by(L.id).limit(limit + 1))
-    for col, v in ((L.source, source), (L.product, product), (P.customer, customer)):
+    for col, v in ((L.source, source), (L.product, product), (P.customer, customer),
+                   (P.owner, owner)):
         if v is not None:
             q = q.where(col == v)
     if ship_from is not None:

@@ -215,6 +215,8 @@ class PromiseRecord(JsonRecord):
     expires_at: dt.datetime | None
     confirmed_at: dt.datetime | None
     cancelled_at: dt.datetime | None
+    #: the owner of the key that made it (None: made without one)
+    owner: str | None = None
 
     _json_last: ClassVar = ("lines",)
 

@@ -132,3 +132,41 @@ def test_upgrade_from_0002_adds_plan_reports(database_url, tiny):
         assert led.plan_report()["network"] == "tiny"
     finally:
         engine.dispose()
+
+
+def test_upgrade_from_0003_gives_promises_the_owner_of_their_key(database_url):
+    """0004: keys made before owners are their own owner (``key:<prefix>``) and keep seeing
+    what they promised; a promise made without a key has no owner (sales keys do not see it,
+    the others do)."""
+    import datetime as dt
+    import hashlib
+
+    engine = db.connect(database_url)
+    try:
+        db.upgrade(engine, "0003")
+        now = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
+        keys_t = sa.table("api_keys", *(sa.column(c) for c in (
+            "prefix", "secret_hash", "role", "name", "created_at")))
+        promises_t = sa.table("promises", *(sa.column(c) for c in (
+            "customer", "status", "fill", "ship_complete", "allow_partial", "reference",
+            "answer", "actor", "created_at", "confirmed_at")))
+        with engine.begin() as conn:
+            conn.execute(keys_t.insert().values(
+                prefix="0123abcd", secret_hash=hashlib.sha256(b"s3cret").hexdigest(), role="sales",
+                name="old", created_at=now))
+            for actor in ("key:0123abcd", ""):
+                conn.execute(promises_t.insert().values(
+                    customer="C1", status="confirmed", fill="complete", ship_complete=False,
+                    allow_partial=False, reference="", answer="[]", actor=actor,
+                    created_at=now, confirmed_at=now))
+        assert db.upgrade(engine) == db.head_revision()
+        led = Ledger(engine)
+        key = led.authenticate("clk_0123abcd_s3cret")
+        assert key is not None and key.owner == "key:0123abcd" and key.owner_name is None
+        mine, keyless = led.promises()
+        assert (mine.owner, keyless.owner) == ("key:0123abcd", None)
+        assert [p.id for p in led.promises(owner=key.owner)] == [mine.id]
+        with pytest.raises(NotFoundError):
+            led.get_promise(keyless.id, owner=key.owner)
+    finally:
+        engine.dispose()
