@@ -31,7 +31,7 @@ from chainlab.ledger.keys import KeyInfo
 from chainlab.ledger.masterdata import SyncResult
 from chainlab.ledger.moves import Balance, Move, MoveIn, TrialBalance
 from chainlab.ledger.orders import Order, OrderFilter, OrderPage, PlanInfo
-from chainlab.ledger.promising import promiser, store
+from chainlab.ledger.promising import fulfilment, promiser, store
 from chainlab.ledger.promising import quotas as allocation
 from chainlab.ledger.promising.quotas import Quota
 from chainlab.ledger.promising.types import (
@@ -222,27 +222,40 @@ class Ledger:
         """Post moves atomically, each with its balanced journal entry; a retry with the same
         ``idempotency`` key returns the first answer and posts nothing."""
         done = None
-        if self.engine.dialect.name == "postgresql":
+        fulfils = any(m.promise_line is not None for m in items)
+        if self.engine.dialect.name == "postgresql" and not fulfils:
             done = moves.post_moves_autocommit(self.engine, items, self._master, actor=actor,
                                                idem=idempotency)
-        if done is None:  # SQLite, invalid moves, or master data that changed
-            done = _run(self.engine, idempotency, lambda conn: [
-                m.as_dict() for m in moves.post_moves(conn, items, actor=actor)])
+        if done is None:  # SQLite, shipments of promise lines, invalid moves, stale master data
+
+            def post(conn):
+                posted = moves.post_moves(conn, items, actor=actor)
+                fulfilment.consume(conn, items)
+                return [m.as_dict() for m in posted]
+
+            done = _run(self.engine, idempotency, post)
         return [Move.from_dict(d) for d in done[0]]
 
     def post_move(self, type: MoveType | str, site: str, product: str, quantity,
                   date: dt.date | None = None, *, reference: str = "",
-                  order_number: int | None = None, actor: str = "") -> Move:
-        """Post one move (``date`` defaults to today)."""
+                  order_number: int | None = None, promise_line: int | None = None,
+                  actor: str = "") -> Move:
+        """Post one move (``date`` defaults to today); a shipment may name the
+        ``promise_line`` it fulfils."""
         m = MoveIn(MoveType(type), site, product, Decimal(str(quantity)),
-                   date or dt.date.today(), reference, order_number)
+                   date or dt.date.today(), reference, order_number, promise_line)
         return self.post_moves([m], actor=actor)[0]
 
     def reverse_move(self, move_id: int, *, date: dt.date | None = None, reference: str = "",
                      actor: str = "", idempotency: Idempotency | None = None) -> Move:
         """Correct a move by posting its reversal."""
-        answer, _ = _run(self.engine, idempotency, lambda conn: moves.reverse_move(
-            conn, move_id, date=date, reference=reference, actor=actor).as_dict())
+        def reverse(conn):
+            m = moves.reverse_move(conn, move_id, date=date, reference=reference, actor=actor)
+            if m.promise_line is not None:
+                fulfilment.unconsume(conn, m.promise_line, abs(m.delta), dt.date.today())
+            return m.as_dict()
+
+        answer, _ = _run(self.engine, idempotency, reverse)
         return Move.from_dict(answer)
 
     def move(self, move_id: int) -> Move:

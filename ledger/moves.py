@@ -48,7 +48,9 @@ MAX_AMOUNT = types.MAX_AMOUNT
 @dataclass(frozen=True)
 class MoveIn:
     """A stock move to post. ``quantity`` > 0 in the product's unit; for an adjustment it is
-    signed (+ found, - lost). ``order_number`` optionally names the planned order it executes."""
+    signed (+ found, - lost). ``order_number`` optionally names the planned order it executes;
+    ``promise_line`` the promise line a shipment fulfils (see
+    :func:`ledger.promising.fulfilment.consume`)."""
 
     type: MoveType
     site: str
@@ -57,6 +59,7 @@ class MoveIn:
     date: dt.date
     reference: str = ""
     order_number: int | None = None
+    promise_line: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "type", MoveType(self.type))
@@ -81,6 +84,8 @@ class Move(JsonRecord):
     entry_id: int
     reverses: int | None
     created_at: dt.datetime
+    #: the promise line this shipment fulfils (or whose fulfilment this reversal undoes)
+    promise_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -403,7 +408,7 @@ def _batch(rows: list[tuple[MoveIn, Decimal, Decimal, int | None]], actor: str) 
                "quantity": quantize(m.quantity), "delta": quantize(delta), "date": m.date,
                "reference": m.reference or "", "order_number": m.order_number,
                "unit_cost": cost, "value": v, "reverses": rev, "actor": actor,
-               "created_at": now}
+               "created_at": now, "promise_line_id": m.promise_line}
               for (m, delta, cost, rev), v in zip(rows, values)]
     sides = [accounts.move_lines(m.type, m.site, delta, v)
              for (m, delta, _, _), v in zip(rows, values)]
@@ -437,7 +442,8 @@ def _posted(batch: _Batch, move_ids: list[int]) -> list[Move]:
                  quantity=p["quantity"], delta=p["delta"], date=p["date"],
                  reference=p["reference"], order_number=p["order_number"],
                  unit_cost=quantize(p["unit_cost"]), value=p["value"], entry_id=p["entry_id"],
-                 reverses=p["reverses"], created_at=batch.now)
+                 reverses=p["reverses"], created_at=batch.now,
+                 promise_line=p["promise_line_id"])
             for i, p in zip(move_ids, batch.params)]
 
 
@@ -450,18 +456,18 @@ WITH src AS (
                 %(site)s::text[], %(product)s::text[], %(quantity)s::numeric[],
                 %(delta)s::numeric[], %(reference)s::text[], %(order_number)s::bigint[],
                 %(unit_cost)s::numeric[], %(value)s::numeric[], %(reverses)s::bigint[],
-                %(dr)s::text[], %(cr)s::text[])
+                %(dr)s::text[], %(cr)s::text[], %(promise_line_id)s::bigint[])
          AS s(n, date, memo, type, site, product, quantity, delta, reference, order_number,
-              unit_cost, value, reverses, dr, cr)
+              unit_cost, value, reverses, dr, cr, promise_line_id)
 ), e AS (
     INSERT INTO journal_entries (id, date, kind, memo, created_at)
     SELECT eid, date, 'move', memo, %(now)s FROM src
 ), m AS (
     INSERT INTO stock_moves (type, site, product, quantity, delta, date, reference,
                              order_number, unit_cost, value, entry_id, reverses, actor,
-                             created_at)
+                             created_at, promise_line_id)
     SELECT type, site, product, quantity, delta, date, reference, order_number, unit_cost,
-           value, eid, reverses, %(actor)s, %(now)s FROM src ORDER BY n
+           value, eid, reverses, %(actor)s, %(now)s, promise_line_id FROM src ORDER BY n
     RETURNING id, entry_id
 ), l AS (
     INSERT INTO journal_lines (entry_id, account, debit, credit)
@@ -476,7 +482,8 @@ def _insert_postgres(conn: Connection, batch: _Batch) -> list[tuple[int, int]]:
     params = batch.params
     cols = {c: [p[c] for p in params] for c in ("date", "type", "site", "product", "quantity",
                                                 "delta", "reference", "order_number",
-                                                "unit_cost", "value", "reverses")}
+                                                "unit_cost", "value", "reverses",
+                                                "promise_line_id")}
     # each move has two lines, the debit first: (account, amount, 0), (account, 0, amount)
     args = cols | {"n": list(range(len(params))), "memo": batch.memos,
                    "dr": [s[0][0] for s in batch.sides], "cr": [s[1][0] for s in batch.sides],
@@ -576,7 +583,8 @@ def reverse_move(conn: Connection, move_id: int, *, date: dt.date | None = None,
                         .where(ITEMS.c.id == row["product"])).scalar_one()
     m = MoveIn(type=MoveType(row["type"]), site=row["site"], product=row["product"],
                quantity=row["quantity"], date=date or dt.date.today(),
-               reference=reference or f"reversal of {move_id}", order_number=row["order_number"])
+               reference=reference or f"reversal of {move_id}", order_number=row["order_number"],
+               promise_line=row["promise_line_id"])
     try:
         with conn.begin_nested():
             return _write(conn, _batch([(m, -row["delta"], cost, move_id)], actor))[0]
@@ -611,7 +619,8 @@ def _move(r) -> Move:
                 quantity=r["quantity"], delta=r["delta"], date=r["date"],
                 reference=r["reference"], order_number=r["order_number"],
                 unit_cost=r["unit_cost"], value=r["value"], entry_id=r["entry_id"],
-                reverses=r["reverses"], created_at=r["created_at"])
+                reverses=r["reverses"], created_at=r["created_at"],
+                promise_line=r["promise_line_id"])
 
 
 def inventory(conn: Connection, *, site: str | None = None, product: str | None = None,

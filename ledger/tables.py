@@ -190,6 +190,9 @@ class StockMove(Base):
                                                  unique=True)
     actor: Mapped[str] = mapped_column(sa.String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the promise line a shipment fulfils (0005): it consumes that line's reservation
+    promise_line_id: Mapped[int | None] = mapped_column(sa.BigInteger, default=None,
+                                                        index=True)
 
     __table_args__ = (
         sa.Index("ix_stock_moves_site_product", "site", "product"),
@@ -353,6 +356,8 @@ class PromiseLine(Base):
     source: Mapped[str] = mapped_column(ID)
     kind: Mapped[str] = mapped_column(Code)  # atp, ctp
     route: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: shipped against this line so far (0005): shipment moves that name it
+    shipped: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
 
     __table_args__ = (sa.Index("ix_promise_lines_source_product", "source", "product"),)
 

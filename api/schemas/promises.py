@@ -164,6 +164,9 @@ class Commitment(Record):
     route: str
     status: PromiseStatus
     reference: str
+    line_id: int = Field(description="name it as a shipment's promise_line to fulfil the line")
+    shipped: Number = Field(description="shipped against the line so far")
+    line_status: str = Field(description="confirmed, partly_shipped or shipped")
 
 
 class CommitmentPage(BaseModel):

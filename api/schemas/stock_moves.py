@@ -7,7 +7,16 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from chainlab.api.schemas.common import LIMIT, MAX_AMOUNT, Day, Id, Number, Record, Strict
+from chainlab.api.schemas.common import (
+    LIMIT,
+    MAX_AMOUNT,
+    MAX_ID,
+    Day,
+    Id,
+    Number,
+    Record,
+    Strict,
+)
 from chainlab.ledger import MoveType
 
 
@@ -27,6 +36,10 @@ class StockMoveCreate(Strict):
     date: Day
     reference: str = Field("", max_length=200)
     order_number: int | None = Field(None, ge=1)
+    promise_line: int | None = Field(
+        None, ge=1, le=MAX_ID, description="a shipment's promise line (``line_id`` in "
+                                           "/v1/commitments): it consumes what the promise "
+                                           "holds for it instead of free stock")
 
 
 class StockMove(Record):
@@ -47,6 +60,7 @@ class StockMove(Record):
     entry_id: int
     reverses: int | None
     created_at: dt.datetime
+    promise_line: int | None = None
 
 
 class StockMoveReverse(Strict):

@@ -276,6 +276,9 @@ def cancel(conn: Connection, promise_id: int, now: dt.datetime, *, owner: str | 
     p = get(conn, promise_id, now, for_update=True, owner=owner)
     if p.status is PromiseStatus.CANCELLED:
         return p
+    if p.status is PromiseStatus.CLOSED:
+        raise ConflictError(f"promise {promise_id} has shipped in full; there is nothing left "
+                            "to cancel (reverse a shipment to take it back)")
     conn.execute(RESERVATIONS.delete().where(RESERVATIONS.c.promise_id == promise_id))
     conn.execute(PROMISES.update().where(PROMISES.c.id == promise_id)
                  .values(status=PromiseStatus.CANCELLED.value, cancelled_at=now))
@@ -287,7 +290,7 @@ def confirm(conn: Connection, promise_id: int, now: dt.datetime, *, owner: str |
     """Turn a quote (of ``owner``'s, when given) into a promise (before it expires);
     confirming a promise changes nothing."""
     p = get(conn, promise_id, now, for_update=True, owner=owner)
-    if p.status in (PromiseStatus.CONFIRMED, PromiseStatus.PARTIAL):
+    if p.status in (PromiseStatus.CONFIRMED, PromiseStatus.PARTIAL, PromiseStatus.CLOSED):
         return p
     if p.status is PromiseStatus.EXPIRED:
         raise ConflictError(f"quote {promise_id} expired at {p.expires_at.isoformat()}; what "
@@ -339,7 +342,8 @@ def commitments(conn: Connection, now: dt.datetime, *, source: str | None = None
         active = sa.or_(active, sa.and_(P.status == PromiseStatus.QUOTED.value,
                                         P.expires_at > now))
     q = (sa.select(L.id, L.promise_id, L.line, P.customer, L.product, L.quantity, L.source,
-                   L.ship_date, L.delivery_date, L.kind, L.route, P.status, P.reference)
+                   L.ship_date, L.delivery_date, L.kind, L.route, P.status, P.reference,
+                   L.shipped)
          .join(PROMISES, PROMISES.c.id == L.promise_id).where(active)
          .order_by(L.id).limit(limit + 1))
     for col, v in ((L.source, source), (L.product, product), (P.customer, customer),
@@ -357,5 +361,5 @@ def commitments(conn: Connection, now: dt.datetime, *, source: str | None = None
     rows = rows[:limit]
     out = [Commitment(r.promise_id, r.line, r.customer, r.product, r.quantity, r.source,
                       r.ship_date, r.delivery_date, SupplyKind(r.kind), r.route,
-                      PromiseStatus(r.status), r.reference) for r in rows]
+                      PromiseStatus(r.status), r.reference, r.id, r.shipped) for r in rows]
     return out, (rows[-1].id if more else None)

@@ -49,13 +49,15 @@ class Fill(str, enum.Enum):
 class PromiseStatus(str, enum.Enum):
     """``confirmed``: as asked; ``partial``: accepted with less, or later, than asked (only
     with ``allow_partial``); ``quoted``: held until ``expires_at``; ``expired``: a quote that
-    was not confirmed in time; ``cancelled``: given back."""
+    was not confirmed in time; ``cancelled``: given back; ``closed``: every line shipped
+    (shipments that name their promise line, :mod:`ledger.promising.fulfilment`)."""
 
     CONFIRMED = "confirmed"
     PARTIAL = "partial"
     QUOTED = "quoted"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    CLOSED = "closed"
 
     @property
     def active(self) -> bool:
@@ -237,6 +239,17 @@ class Commitment:
     route: str
     status: PromiseStatus
     reference: str
+    #: the line's id: a shipment that names it (``promise_line``) fulfils it
+    line_id: int = 0
+    #: shipped against it so far
+    shipped: Decimal = Decimal(0)
+
+    @property
+    def line_status(self) -> str:
+        """``confirmed`` (nothing shipped yet), ``partly_shipped`` or ``shipped``."""
+        if self.shipped <= 0:
+            return "confirmed"
+        return "shipped" if self.shipped >= self.quantity else "partly_shipped"
 
 
 class PromiseConflict(ConflictError):
