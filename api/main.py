@@ -12,7 +12,6 @@ import contextlib
 import json
 
 from fastapi import FastAPI
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chainlab.api import problems
@@ -25,8 +24,10 @@ from chainlab.scenarios.jobs import JobManager
 
 
 class BodyLimit:
-    """Refuses request bodies over ``limit`` bytes (``limits`` per path prefix) with 413, by
-    ``Content-Length`` before reading, and by counting the bytes of a chunked body."""
+    """Refuses request bodies over ``limit`` bytes (``limits`` per path) with 413, by
+    ``Content-Length`` before reading, and by counting the bytes of a chunked body as they
+    come: the request stops at the first chunk past the limit, so a refused body is never
+    held whole."""
 
     def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None):
         self.app = app
@@ -58,18 +59,18 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise HTTPException(413, f"the request body is larger than {limit} bytes")
+                    raise problems.BodyTooLarge(scope["path"], limit)
             return message
 
         await self.app(scope, counted, send)
 
 
 async def _send_413(scope: Scope, send: Send, limit: int) -> None:
+    too_large = problems.BodyTooLarge(scope["path"], limit)
     body = json.dumps({"type": "urn:chainlab:problem:payload-too-large",
                        "title": "Request Entity Too Large", "status": 413,
-                       "detail": f"the request body is larger than {limit} bytes; send less "
-                                 f"(e.g. fewer moves per request)",
-                       "instance": scope["path"]}).encode()
+                       "detail": too_large.detail, "instance": scope["path"],
+                       "max_bytes": limit}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", problems.MEDIA_TYPE.encode()),
                             (b"content-length", str(len(body)).encode()),

@@ -34,6 +34,18 @@ class PayloadTooLarge(ChainlabError, ValueError):
     """The request body is larger than the server accepts (HTTP 413)."""
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """A request body past the server's limit for its path, found while it was read (413).
+    An HTTP exception, so that it passes through the framework's body parsing unchanged."""
+
+    def __init__(self, path: str, limit: int):
+        self.limit = limit
+        hint = ("publish a smaller plan, or raise CHAINLAB_MAX_PLAN_BODY_BYTES on the server"
+                if path == "/v1/plans" else "send less (e.g. fewer moves per request)")
+        super().__init__(413, f"the request body is larger than {limit} bytes "
+                              f"({limit / 2**20:g} MiB), the most {path} takes; {hint}")
+
+
 #: (error class, status, problem type slug), most specific first
 _MAP: list[tuple[type[Exception], int, str]] = [
     (AuthenticationError, 401, "unauthorized"),
@@ -98,6 +110,9 @@ async def request_validation_error(request: Request, e: RequestValidationError) 
 
 
 async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
+    if isinstance(e, BodyTooLarge):
+        return problem(413, e.detail, slug="payload-too-large", instance=request.url.path,
+                       extra={"max_bytes": e.limit}, headers={"Connection": "close"})
     detail = e.detail if isinstance(e.detail, str) else HTTPStatus(e.status_code).phrase
     return problem(e.status_code, detail, instance=request.url.path,
                    headers=getattr(e, "headers", None))

@@ -1,5 +1,7 @@
-"""The route class of every ``/v1`` route: JSON bodies read with exact decimals, and the API
-key checked before the body is read."""
+"""The route class of every ``/v1`` route: JSON bodies read with exact decimals, the API key
+checked before the body is read, and texts with a NUL character refused on every engine
+(PostgreSQL cannot store one and SQLite would, so the same request would be a 422 on one and
+a 201 on the other)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from fastapi.routing import APIRoute
 
 from chainlab.api.deps import authorize_async
 from chainlab.ledger import Role
+from chainlab.models.errors import Issue, ValidationError
+
+_NUL = "\x00"
 
 
 class _DecimalRequest(Request):
@@ -40,9 +45,53 @@ class DecimalRoute(APIRoute):
             request = _DecimalRequest(request.scope, request.receive)
             if roles is not None:
                 await authorize_async(request, roles)
+            await refuse_nul(request)
             return await handler(request)
 
         return exact
+
+
+async def refuse_nul(request: Request) -> None:
+    """Raise :class:`ValidationError` (422) naming the first path or query parameter or body
+    field whose text holds a NUL character."""
+    issues = [Issue("path", _NUL_MESSAGE, column=k)
+              for k, v in request.path_params.items() if _NUL in str(v)]
+    issues += [Issue("query", _NUL_MESSAGE, column=k)
+               for k, v in request.query_params.multi_items() if _NUL in k or _NUL in v]
+    if not issues and request.method in ("POST", "PUT", "PATCH"):
+        body = await request.body()
+        # JSON spells NUL \u0000 (a raw NUL byte is no JSON); only then is the body walked
+        if b"\\u0000" in body:
+            try:
+                where = _nul_field(await request.json(), "")
+            except (json.JSONDecodeError, ValueError):
+                where = None  # malformed: the route's own parsing says so
+            if where is not None:
+                issues.append(Issue("body", _NUL_MESSAGE, column=where or "(the whole body)"))
+    if issues:
+        raise ValidationError(issues[:1])
+
+
+_NUL_MESSAGE = ("this text holds a NUL character (\\u0000), which the ledger does not store; "
+                "remove it")
+
+
+def _nul_field(value, where: str) -> str | None:
+    """The path (``lines.0.product``) of the first text in ``value`` with a NUL."""
+    if isinstance(value, str):
+        return where if _NUL in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{where}.{k}" if where else str(k)
+            if _NUL in k:
+                return here
+            if (found := _nul_field(v, here)) is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if (found := _nul_field(v, f"{where}.{i}" if where else str(i))) is not None:
+                return found
+    return None
 
 
 def route_roles(route: APIRoute) -> frozenset[Role] | None:

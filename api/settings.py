@@ -31,8 +31,10 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(True, description="create or migrate a SQLite ledger's schema "
                                "at start (PostgreSQL always needs `chainlab db upgrade`)")
     max_body_bytes: int = Field(1 << 20, ge=1, description="largest request body, bytes")
-    max_plan_body_bytes: int = Field(64 << 20, ge=1,
-                                     description="largest body of POST /v1/plans, bytes")
+    max_plan_body_bytes: int = Field(16 << 20, ge=1,
+                                     description="largest body of POST /v1/plans, bytes (a "
+                                                 "plan is held in memory while it is "
+                                                 "published, about 15 times its JSON size)")
     max_moves_per_request: int = Field(1000, ge=1, description="stock moves in one POST")
     page_size: int = Field(100, ge=1, description="orders per page when no limit is given")
     max_page_size: int = Field(1000, ge=1, description="largest page of orders")

@@ -229,7 +229,6 @@ def _statements():
     none_day = sa.cast(sa.null(), sa.Date())
     none_q = sa.cast(sa.null(), fixed)
     none_n = sa.cast(sa.null(), sa.BigInteger())
-    today = sa.bindparam("today", type_=sa.Date())
     pos = fixed_sum(sa.case((M.delta > 0, M.delta), else_=0))
     neg = fixed_sum(sa.case((M.delta < 0, -M.delta), else_=0))
     branches = [
@@ -240,16 +239,12 @@ def _statements():
                   sa.type_coerce(none_q, SumOfFixed()).label("q2"))
         .where(R.kind == "stock", R.item.in_(products), R.site.in_(sites), active)
         .group_by(R.site, R.item, R.date),
-        # on hand: the moves dated today or before
-        sa.select(sa.literal("h"), M.site, M.product, none_day, none_day, none_n,
+        # every move, and the last date of one (a move dated after today is read again by
+        # _AHEAD, by its date: rare, so the common case is one pass over the moves)
+        sa.select(sa.literal("h"), M.site, M.product, sa.func.max(M.date), none_day, none_n,
                   fixed_sum(M.delta), none_q)
-        .where(M.product.in_(products), M.site.in_(sites), M.date <= today)
+        .where(M.product.in_(products), M.site.in_(sites))
         .group_by(M.site, M.product),
-        # moves dated after today: they count on their date
-        sa.select(sa.literal("f"), M.site, M.product, M.date, none_day, none_n,
-                  fixed_sum(M.delta), none_q)
-        .where(M.product.in_(products), M.site.in_(sites), M.date > today)
-        .group_by(M.site, M.product, M.date),
         # moves against planned orders: in and out per order, site and product
         sa.select(sa.literal("p"), M.site, M.product, none_day, none_day, M.order_number, pos,
                   neg)
@@ -272,10 +267,14 @@ def _statements():
                      O.product.in_(sa.bindparam("order_products", expanding=True)),
                      sa.or_(O.to_site.in_(sa.bindparam("to_sites", expanding=True)),
                             O.from_site.in_(sa.bindparam("from_sites", expanding=True)))))
-    return sa.union_all(*branches), sa.union_all(*branches, *quotas), orders
+    ahead = (sa.select(M.site, M.product, M.date, fixed_sum(M.delta))
+             .where(M.product.in_(products), M.site.in_(sites),
+                    M.date > sa.bindparam("today", type_=sa.Date()))
+             .group_by(M.site, M.product, M.date))
+    return sa.union_all(*branches), sa.union_all(*branches, *quotas), orders, ahead
 
 
-_SUMS, _SUMS_AND_QUOTAS, _ORDERS = _statements()
+_SUMS, _SUMS_AND_QUOTAS, _ORDERS, _AHEAD = _statements()
 
 #: changes whenever an order's status does (a scalar subquery: the last ``order_events`` id)
 ORDERS_MARKER = sa.select(sa.func.coalesce(sa.func.max(OrderEvent.__table__.c.id), 0)
@@ -299,23 +298,34 @@ def load_tables(conn: Connection, plan_id: int | None, wanted: set[tuple[str, st
     sites = sorted({s for s, _ in wanted})
     products = sorted({p for _, p in wanted})
     progress: dict[tuple[int, str, str], tuple[Decimal, Decimal]] = {}
+    moved: dict[tuple[str, str], Decimal] = {}
+    ahead = False
     for t, site, product, day, day2, number, q1, q2 in conn.execute(
             _SUMS if quotas is None else _SUMS_AND_QUOTAS,
-            {"products": products, "sites": sites, "now": now, "today": today}):
+            {"products": products, "sites": sites, "now": now}):
         if t == "p":
             progress[(number, site, product)] = (q1 or ZERO, q2 or ZERO)
         elif t == "q":
             quotas.append(("q", product, day, day2, int(number), q1))
         elif t == "u":
             quotas.append(("u", product, day, int(number), q1))
+        elif t == "h":
+            if (site, product) in events:
+                moved[(site, product)] = q1
+                ahead |= day > today
         elif (site, product) in events and q1:
-            if t == "h":
-                events[(site, product)].append(Event(today, q1, "on_hand", "on hand"))
-            elif t == "f":
+            events[(site, product)].append(Event(day, -q1, "promised", "promised"))
+    if ahead:
+        # moves dated after today count on their date, not in today's stock
+        for site, product, day, q in conn.execute(
+                _AHEAD, {"products": products, "sites": sites, "today": today}):
+            if (site, product) in events and q:
+                moved[(site, product)] -= q
                 events[(site, product)].append(Event(
-                    day, q1, "receipt" if q1 > 0 else "moved", f"stock moves dated {day}"))
-            else:
-                events[(site, product)].append(Event(day, -q1, "promised", "promised"))
+                    day, q, "receipt" if q > 0 else "moved", f"stock moves dated {day}"))
+    for key, q in moved.items():
+        if q:
+            events[key].append(Event(today, q, "on_hand", "on hand"))
     if plan_id is not None:
         _order_events(conn, plan_id, wanted, events, statics, progress, products, sites,
                       orders_marker)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from chainlab.ledger import accounts
 from chainlab.ledger.moves import ACCOUNTS, ITEMS, LOCATIONS, MOVES, post_journal_entry
-from chainlab.ledger.types import fixed_sum, quantize
+from chainlab.ledger.types import MAX_AMOUNT, fixed_sum, quantize
 from chainlab.models.errors import Issue, ValidationError
 from chainlab.models.schema import SiteKind
 
@@ -155,6 +155,10 @@ def _ensure_accounts(conn: Connection, sites: pd.DataFrame) -> None:
         conn.execute(ACCOUNTS.insert(), new)
 
 
+#: most journal lines of MAX_AMOUNT one site's revaluation may take
+_MAX_REVALUATION_LINES = 1000
+
+
 def _revalue(conn: Connection, product: str, old: Decimal, new: Decimal,
              today: dt.date) -> int | None:
     """Revalue the stock of ``product`` from standard cost ``old`` to ``new``."""
@@ -163,8 +167,20 @@ def _revalue(conn: Connection, product: str, old: Decimal, new: Decimal,
     lines = []
     for site, q in rows:
         amount = quantize(q * new) - quantize(q * old)
-        if amount:
-            lines += [(accounts.inventory_account(site), amount), (accounts.REVAL, -amount)]
+        # a journal line holds at most MAX_AMOUNT: a larger revaluation takes several
+        if abs(amount) > _MAX_REVALUATION_LINES * MAX_AMOUNT:
+            raise ValidationError([Issue(
+                "products", f"changing the standard cost of {product} from {old} to {new} "
+                            f"revalues its stock at {site} ({q:,f}) by {amount:,f}, more than "
+                            f"the ledger can post ({_MAX_REVALUATION_LINES} x "
+                            f"{MAX_AMOUNT:,f}); change the cost in smaller steps",
+                column="standard_cost")])
+        sign = 1 if amount > 0 else -1
+        rest = abs(amount)
+        while rest:
+            part = min(rest, MAX_AMOUNT) * sign
+            lines += [(accounts.inventory_account(site), part), (accounts.REVAL, -part)]
+            rest -= abs(part)
     if not lines:
         return None
     return post_journal_entry(conn, today, "revaluation",

@@ -570,6 +570,8 @@ def reverse_move(conn: Connection, move_id: int, *, date: dt.date | None = None,
                  reference: str = "", actor: str = "") -> Move:
     """Correct move ``move_id`` by posting its reversal (same type, opposite on-hand effect, at
     today's standard cost); a move is reversed at most once and a reversal is not reversed."""
+    if date is not None and (why := out_of_range(date)) is not None:
+        raise ValidationError([Issue("reversal", why, column="date")])
     row = conn.execute(sa.select(MOVES).where(MOVES.c.id == move_id)).mappings().first()
     if row is None:
         raise NotFoundError(f"stock move {move_id} does not exist")

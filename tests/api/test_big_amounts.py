@@ -94,6 +94,20 @@ def test_the_largest_quantities_many_times_stay_readable(published, client, keys
         on_hand["FG1"] - promised
     assert client.get("/v1/stock-moves", headers=auth(keys, "erp")).status_code == 200
 
+    # a new standard cost revalues that stock: more than one journal line holds
+    r = client.post("/v1/plans", headers=auth(keys, "planner"), json={
+        "orders": [], "products": [{"id": "RM1", "standard_cost": 3}]})
+    assert r.status_code in (200, 201), r.text  # 200: the same (empty) plan, synced again
+    tb = client.get("/v1/ledger/trial-balance", headers=auth(keys, "erp")).json()
+    assert tb["balanced"]
+    rm1 = sum((b.on_hand for b in led.inventory(product="RM1")), D(0))  # with PLANT1's
+    assert rm1 >= TIMES * BIGGEST["RM1"]
+    assert -D(str(next(a["balance"] for a in tb["accounts"] if a["account"] == "REVAL"))) \
+        == rm1 * (3 - 2)
+    inv = client.get("/v1/inventory", params={"site": "DC1", "product": "RM1"},
+                     headers=auth(keys, "erp")).json()
+    assert D(str(inv[0]["value"])) == TIMES * BIGGEST["RM1"] * 3
+
     # one unit more, or a quantity worth more than 9e12, is refused, naming field and limit
     over = [receipt("RM1", D("9000000000000.000001"), "PLANT1"),
             receipt("FG1", BIGGEST["FG1"] + 1)]

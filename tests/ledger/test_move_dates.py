@@ -58,6 +58,10 @@ def test_a_move_outside_the_accepted_dates_is_refused_and_nothing_moves(planned,
                                               r"2199-12-31"):
         planned.post_moves([good, bad])
     assert on_hand(planned) == before and planned.moves() == moves
+    posted = planned.post_move("receipt", "DC1", "FG1", 5, day(5))
+    with pytest.raises(ValidationError, match=r"reversal, column 'date'.*1900-01-01"):
+        planned.reverse_move(posted.id, date=far)
+    assert len(planned.moves()) == len(moves) + 1
 
 
 def test_a_receipt_dated_after_today_counts_from_its_date(planned):
