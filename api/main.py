@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chainlab.api import problems
 from chainlab.api.deps import KeyCache
-from chainlab.api.routes import ROUTE_MODULES, web
+from chainlab.api.routes import ROUTE_MODULES, docs, web
 from chainlab.api.settings import ScenarioSettings, Settings
 from chainlab.ledger import Ledger, db
 from chainlab.scenarios.executor import open_pool
@@ -107,9 +107,12 @@ def create_app(settings: Settings | None = None,
 
     app = FastAPI(title="chainlab", version="1", lifespan=lifespan,
                   summary="ERP ledger and order-promising API of the chainlab engine",
-                  description="Every route but /health needs `Authorization: Bearer <api key>`. "
-                              "Errors are RFC 9457 problem+json. Writes accept "
-                              "`Idempotency-Key`.")
+                  description="Every `/v1` route needs `Authorization: Bearer <api key>` "
+                              "(here: Authorize); `/health`, these docs and `/openapi.json` "
+                              "need none. Errors are RFC 9457 problem+json. Writes accept "
+                              "`Idempotency-Key`. Promises and scenario jobs belong to the "
+                              "owner of the key that made them.",
+                  docs_url=None, redoc_url=None)  # served offline by api.routes.docs
     app.state.settings = settings
     app.state.scenario_settings = scenario_settings or ScenarioSettings()
     app.state.ledger = led
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None,
                        limits={"/v1/plans": settings.max_plan_body_bytes})
     for module in ROUTE_MODULES:
         app.include_router(module.router)
+    docs.mount_assets(app)
     web.mount_static(app)
     return app
 

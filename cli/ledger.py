@@ -217,12 +217,16 @@ def keys_list_command(
 
 @guarded
 def keys_revoke_command(
-        prefix: Annotated[str, typer.Argument(help="the key's prefix (as `chainlab keys list` "
-                                                   "shows it), or the key")],
+        prefix: Annotated[str, typer.Argument(
+            metavar="PREFIX", help="the key's prefix (as `chainlab keys list` shows it), or "
+                                   "the key")],
         database_url: UrlOpt = None,
         as_json: JsonOpt = False):
-    """Revoke an API key: it is refused (401) from then on (a running server that checked it
-    in the last CHAINLAB_KEY_CACHE_SECONDS, 5 by default, refuses it after that)."""
+    """Revoke an API key: it is refused (401) from then on.
+
+    A running server that checked the key in the last CHAINLAB_KEY_CACHE_SECONDS (5 by
+    default) refuses it once that time is up; DELETE /v1/keys/PREFIX with an admin key
+    revokes it on that server at once."""
     from chainlab.ledger import db
 
     led = _open(database_url)

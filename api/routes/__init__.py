@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chainlab.api.routes import (
     atp,
+    docs,
     health,
     inventory,
     keys,
@@ -16,4 +17,5 @@ from chainlab.api.routes import (
 )
 
 #: the route modules, each with a ``router``, in the order the app includes them
-ROUTE_MODULES = (health, plans, stock_moves, inventory, atp, promises, scenarios, keys, web)
+ROUTE_MODULES = (health, plans, stock_moves, inventory, atp, promises, scenarios, keys, docs,
+                 web)
