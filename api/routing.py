@@ -18,14 +18,22 @@ from chainlab.models.errors import Issue, ValidationError
 _NUL = "\x00"
 
 
+def _integer(text: str) -> int | Decimal:
+    """A JSON integer; past Python's 4300-digit limit for ``int(text)`` an exact Decimal, so
+    that the field's own bound refuses it (422 naming the field) instead of the parser
+    (a ValueError, 400 "error parsing the body")."""
+    return int(text) if len(text) <= 4000 else Decimal(text)
+
+
 class _DecimalRequest(Request):
-    """Parses JSON numbers with a fraction as exact decimals, never binary floats."""
+    """Parses JSON numbers with a fraction as exact decimals, never binary floats (and integers
+    too long for ``int`` as exact decimals)."""
 
     async def json(self):
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = json.loads(body, parse_float=Decimal)
+                self._json = json.loads(body, parse_float=Decimal, parse_int=_integer)
             except (UnicodeDecodeError, RecursionError) as e:
                 # reported like any other malformed JSON (422), not as a server problem
                 raise json.JSONDecodeError(f"not JSON ({type(e).__name__})",

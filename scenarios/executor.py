@@ -10,7 +10,11 @@ process, on a local pool of any size and on a Dask cluster.
   to Dask (the ``cluster`` extra: ``pip install 'chainlab[cluster]'``); every worker needs
   chainlab installed, at the same version (checked when connecting);
 - without it, ``workers`` > 1 (default: the number of cores) is a local pool of processes
-  started with ``spawn`` (safe under the threads of a server or of the scenario runner);
+  started with ``spawn`` (safe under the threads of a server or of the scenario runner); each
+  worker watches the process that started it and ends within a second of its death, so a
+  server killed with SIGKILL leaves no orphan computing on; a pool whose worker was killed is
+  :attr:`Pool.broken` (``concurrent.futures`` refuses every later task), and a long-lived
+  owner (the API's job manager) replaces it;
 - ``workers=1`` runs everything in this process, one task after the other.
 """
 
@@ -19,7 +23,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+import time
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -84,6 +89,19 @@ class Pool:
         return self.executor.submit(fn, *args, **kwargs)
 
     @property
+    def broken(self) -> bool:
+        """Whether the pool takes no more tasks: a local worker died (killed, out of memory),
+        after which ``concurrent.futures`` fails every task, or the pool was shut down. Asks by
+        submitting a no-op, which a broken pool refuses at once."""
+        if self.kind is not Kind.LOCAL:
+            return False
+        try:
+            self.executor.submit(int)
+        except (BrokenExecutor, RuntimeError):
+            return True
+        return False
+
+    @property
     def parallel(self) -> bool:
         """Whether tasks can run side by side (not :attr:`Kind.INLINE`)."""
         return self.kind is not Kind.INLINE
@@ -138,8 +156,33 @@ def open_pool(cluster: str | None = None, workers: int | None = None, *,
         raise ValueError(f"workers(={n}) must be >= 1")
     if n == 1:
         return Pool(InlineExecutor(), Kind.INLINE, 1)
-    ex = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    ex = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=die_with_parent, initargs=(os.getpid(),))
     return Pool(ex, Kind.LOCAL, n)
+
+
+#: seconds between a pool worker's looks at its parent
+PARENT_CHECK_SECONDS = 0.5
+
+
+def die_with_parent(parent: int) -> None:
+    """Initializer of a local pool's workers: end this process when ``parent`` (the process
+    that made the pool) is gone. A worker of ``concurrent.futures`` waits on its task queue,
+    and runs its task, without noticing that its parent died (SIGKILL, out of memory): without
+    this it computes on as an orphan for minutes. A daemon thread looks at the parent pid
+    twice a second (a process whose parent dies is handed to another, so its parent pid
+    changes); this works on every POSIX system, and does not depend on which thread of the
+    parent started the worker, as Linux's PR_SET_PDEATHSIG would."""
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)  # no cleanup to run: the parent that wanted the results is gone
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def chainlab_version() -> str:

@@ -283,7 +283,12 @@ class JobManager:
                      encoding="utf-8")
 
     def _pool_now(self) -> Pool:
+        """The pool, made on first use, and made again when a worker died and broke it (every
+        later job would fail with "the process pool is not usable anymore")."""
         with self._lock:
+            if self._pool is not None and self._pool.broken:
+                broken, self._pool = self._pool, None
+                broken.close(kill=True)
             if self._pool is None:
                 self._pool = self.pool_factory()
             return self._pool

@@ -8,25 +8,76 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticError
 
+from chainlab.models.calendar import out_of_range
 from chainlab.models.errors import Issue, ValidationError
+
+#: bounds of what a scenario file may say: a longer id or path, a bigger number, is a typo or an
+#: attack, and past them the run would fail deep inside (a path the OS refuses, an infinite
+#: demand, a timer past the end of time) instead of here with the field named
+MAX_ID = 200
+MAX_PATH = 1000
+MAX_TEXT = 2000
+#: largest absolute value (cost, hours, capacity, days) an override sets; network files have
+#: the same bound (models.io.BIGGEST)
+MAX_VALUE = 1e15
+#: largest factor an override scales by
+MAX_SCALE = 1e6
+MAX_REPLICATIONS = 1_000_000
+MAX_SEED = 2**63 - 1
+MAX_TIME_LIMIT = 366 * 86400.0
+#: longest integer the YAML reader builds: Python refuses to read more than 4300 digits, and no
+#: scenario value needs more than a few
+MAX_INT_DIGITS = 30
+
+
+def _plain_text(v: str) -> str:
+    bad = next((c for c in v if ord(c) < 32 and c not in "\t\n\r"), None)
+    if bad is not None:
+        raise ValueError(f"holds the control character U+{ord(bad):04X} at position "
+                         f"{v.index(bad) + 1}; remove it")
+    return v
+
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID),
+               AfterValidator(_plain_text)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_plain_text)]
+Scale = Annotated[float, Field(ge=0, le=MAX_SCALE, allow_inf_nan=False)]
+Value = Annotated[float, Field(ge=0, le=MAX_VALUE, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
-class Window(_Strict):
-    """An optional date window; ``from`` and ``to`` are inclusive days."""
+def _in_range(day: dt.date | None) -> dt.date | None:
+    if day is not None and (why := out_of_range(day)):
+        raise ValueError(f"{why}; give a day of the network's calendar")
+    return day
 
-    start: dt.date | None = Field(None, alias="from")
-    end: dt.date | None = Field(None, alias="to")
+
+class Window(_Strict):
+    """An optional date window; ``from`` and ``to`` are inclusive days within
+    ``models.calendar.FIRST_DAY..LAST_DAY`` (and must touch the network's calendar, which
+    :mod:`scenarios.overrides` checks)."""
+
+    start: Annotated[dt.date | None, AfterValidator(_in_range)] = Field(None, alias="from")
+    end: Annotated[dt.date | None, AfterValidator(_in_range)] = Field(None, alias="to")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -38,25 +89,25 @@ class Window(_Strict):
 class DemandOverride(Window):
     """Scale demand, optionally only for some customers, products, a region, a window."""
 
-    scale: float = Field(ge=0)
-    customer: str | None = None
-    product: str | None = None
-    region: str | None = None
+    scale: Scale
+    customer: Id | None = None
+    product: Id | None = None
+    region: Id | None = None
 
 
 class SiteOutage(Window):
     """A site down (capacity 0) for a window."""
 
-    site: str
+    site: Id
 
 
 class CapacityOverride(_Strict):
     """A plant resource's hours: scaled, or set (``hours_per_period``)."""
 
-    plant: str
-    resource: str
-    scale: float | None = Field(None, ge=0)
-    hours_per_period: float | None = Field(None, ge=0)
+    plant: Id
+    resource: Id
+    scale: Scale | None = None
+    hours_per_period: Value | None = None
 
     @model_validator(mode="after")
     def _one(self):
@@ -68,28 +119,28 @@ class CapacityOverride(_Strict):
 class SupplyOverride(Window):
     """A supplier's capacity for a product (or all its products) scaled in a window."""
 
-    supplier: str
-    product: str | None = None
-    scale: float = Field(ge=0)
+    supplier: Id
+    product: Id | None = None
+    scale: Scale
 
 
 class LaneOverride(_Strict):
     """Change a lane's attributes (every lane between origin and destination, or only the one
     with this ``mode`` / ``product``)."""
 
-    origin: str
-    destination: str
-    mode: str | None = None
-    product: str | None = None
-    cost_per_unit: float | None = Field(None, ge=0)
-    lead_time_days: float | None = Field(None, ge=0)
-    lead_time_sd_days: float | None = Field(None, ge=0)
-    capacity_per_period: float | None = Field(None, ge=0)
-    fixed_cost: float | None = Field(None, ge=0)
+    origin: Id
+    destination: Id
+    mode: Id | None = None
+    product: Id | None = None
+    cost_per_unit: Value | None = None
+    lead_time_days: Value | None = None
+    lead_time_sd_days: Value | None = None
+    capacity_per_period: Value | None = None
+    fixed_cost: Value | None = None
 
 
 class SiteRef(_Strict):
-    site: str
+    site: Id
 
 
 KINDS: dict[str, type[BaseModel]] = {
@@ -116,33 +167,79 @@ class SolveSpec(_Strict):
     """``solve:`` of a scenario file: keyword arguments of ``solver.SolveOptions`` (left out =
     the run's default)."""
 
-    backend: str | None = None
-    time_limit: float | None = Field(None, gt=0)
-    gap: float | None = Field(None, ge=0)
+    backend: Id | None = None
+    time_limit: float | None = Field(None, gt=0, le=MAX_TIME_LIMIT, allow_inf_nan=False)
+    gap: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     #: ``solver.Timing``: nominal, or robust (lead times rounded up, a one-period handling lag)
     timing: Literal["nominal", "robust"] | None = None
 
 
 class SimulateSpec(_Strict):
-    replications: int = Field(50, ge=1)
-    seed: int = 0
+    replications: int = Field(50, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
 
 
 class Scenario(_Strict):
     """A parsed scenario file; ``base`` and ``crm`` are absolute paths."""
 
-    name: str = Field(min_length=1)
+    name: Id
     base: Path
     crm: Path | None = None
     overrides: tuple[Override, ...] = ()
     solve: SolveSpec = SolveSpec()
     simulate: SimulateSpec = SimulateSpec()
     file: Path | None = None
-    description: str | None = None
+    description: Text | None = None
+
+    @field_validator("base", "crm", mode="before")
+    @classmethod
+    def _path_text(cls, v):
+        return path_text(v)
+
+
+def path_text(v):
+    """``v`` when it can be a path (text at most :data:`MAX_PATH` long, no control characters);
+    raises ValueError saying why not."""
+    if isinstance(v, str):
+        if len(v) > MAX_PATH:
+            raise ValueError(f"a path of {len(v)} characters; give the folder's path "
+                             f"(at most {MAX_PATH} characters)")
+        _plain_text(v)
+    return v
 
 
 def _loc(err: dict) -> str:
     return ".".join(str(p) for p in err["loc"] if p not in ("function-after",))
+
+
+def _msg(err: dict) -> str:
+    return err["msg"].removeprefix("Value error, ")
+
+
+def shown(v) -> str:
+    """A bad value as a message shows it: short, and never a number too long to print."""
+    if isinstance(v, bool) or v is None:
+        return repr(v)
+    if isinstance(v, int) and abs(v).bit_length() > 100:
+        return f"an integer of about {int(abs(v).bit_length() * 0.30103) + 1} digits"
+    if isinstance(v, Decimal) and v.is_finite() and v.adjusted() > 30:
+        return f"a number of {v.adjusted() + 1} digits"
+    text = repr(v) if not isinstance(v, (dt.date, Path)) else str(v)
+    size = len(v) if isinstance(v, str) else len(text)
+    return text if len(text) <= 80 else f"{text[:60]}... ({size} characters)"
+
+
+def _resolve(file: Path, key: str, value) -> tuple[Path | None, Issue | None]:
+    """``value`` (a path relative to ``file``) as an absolute path, or why it is none."""
+    try:
+        path = (file.parent / str(value)).resolve()
+        path.exists()  # a name the system refuses (too long) raises; a missing one is for later
+        return path, None
+    except (ValueError, OSError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        return None, Issue(file.name, f"{key}: {shown(value)} is not a usable path ({why}); "
+                                      f"give the folder's path relative to the scenario file",
+                           column=key)
 
 
 def parse(data: dict, file: Path) -> Scenario:
@@ -175,23 +272,30 @@ def parse(data: dict, file: Path) -> Scenario:
             for err in e.errors():
                 loc = _loc(err)
                 val = err.get("input")
-                shown = f" (got {val!r})" if loc and not isinstance(val, dict) else ""
+                got = f" (got {shown(val)})" if loc and not isinstance(val, dict) else ""
                 issues.append(Issue(fname, f"override {i} ({kind}): "
-                                           f"{loc + ': ' if loc else ''}{err['msg']}{shown}",
+                                           f"{loc + ': ' if loc else ''}{_msg(err)}{got}",
                                     column=f"{where}.{kind}" + (f".{loc}" if loc else "")))
             continue
         overrides.append(Override(kind=kind, params=p, position=i))
     rest = {k: v for k, v in data.items() if k != "overrides"}
-    for key in ("base", "crm"):
-        if rest.get(key):
-            rest[key] = (file.parent / str(rest[key])).resolve()
     try:
         sc = Scenario.model_validate(rest | {"file": file.resolve()})
     except PydanticError as e:
         for err in e.errors():
             loc = _loc(err)
-            issues.append(Issue(fname, f"{loc}: {err['msg']}", column=loc))
+            val = err.get("input")
+            got = (f" (got {shown(val)})" if loc and not isinstance(val, (dict, list))
+                   and err["type"] != "missing" else "")
+            issues.append(Issue(fname, f"{loc}: {_msg(err)}{got}", column=loc))
         sc = None
+    for key in ("base", "crm"):
+        if sc is not None and getattr(sc, key) is not None:
+            path, issue = _resolve(file, key, rest[key])
+            if issue:
+                issues.append(issue)
+            else:
+                sc = sc.model_copy(update={key: path})
     if issues:
         raise ValidationError(issues)
     return sc.model_copy(update={"overrides": tuple(overrides)})
@@ -201,21 +305,42 @@ def load(path) -> Scenario:
     """Read and check a scenario YAML file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ValidationError([Issue(str(path), "does not exist; give the path of a scenario "
                                                 "YAML file")]) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise ValidationError([Issue(path.name, f"is not valid YAML: {e}")]) from None
-    return parse(data, path)
+    except UnicodeDecodeError as e:
+        raise ValidationError([Issue(path.name, f"is not UTF-8 text (byte {e.start}); save it "
+                                                f"as UTF-8")]) from None
+    return parse(_read(text, path.name, _FileLoader), path)
+
+
+class _IntTooLong(yaml.constructor.ConstructorError):
+    pass
+
+
+class _FileLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` whose integers are at most :data:`MAX_INT_DIGITS` digits (Python
+    refuses to read an integer of more than 4300 digits with a ValueError, not a YAML error)."""
+
+    def construct_yaml_int(self, node):
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits > MAX_INT_DIGITS:
+            raise _IntTooLong(
+                None, None, f"an integer of {digits} digits; no scenario value needs more than "
+                            f"{MAX_INT_DIGITS}", node.start_mark)
+        return super().construct_yaml_int(node)
+
+
+_FileLoader.add_constructor("tag:yaml.org,2002:int", _FileLoader.construct_yaml_int)
 
 
 class _AliasRefused(yaml.composer.ComposerError):
     pass
 
 
-class _RequestLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` without aliases: a few lines of ``*name`` can expand to gigabytes,
+class _RequestLoader(_FileLoader):
+    """:class:`_FileLoader` without aliases: a few lines of ``*name`` can expand to gigabytes,
     and a scenario has no use for them."""
 
     def compose_node(self, parent, index):
@@ -225,11 +350,14 @@ class _RequestLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def read_yaml(text: str, where: str = "request") -> dict:
-    """The mapping of a scenario file's text received from outside (an HTTP body), for
-    :func:`parse`; raises ValidationError naming the line and what to fix when the text is not
-    YAML, uses aliases, or is not a mapping."""
-    loader = _RequestLoader(text)
+def _read(text: str, where: str, loader_class) -> dict:
+    """The mapping of a scenario file's ``text``; raises ValidationError naming the line and
+    what to fix when the text is not YAML, holds a control character, or is not a mapping."""
+    node = None
+    try:
+        loader = loader_class(text)
+    except yaml.reader.ReaderError as e:
+        raise ValidationError([Issue(where, _reader_problem(text, e))]) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -251,6 +379,21 @@ def read_yaml(text: str, where: str = "request") -> dict:
     return data
 
 
+def _reader_problem(text: str, e: yaml.reader.ReaderError) -> str:
+    """Where a character YAML does not take (NUL, other control characters) is, and what."""
+    before = text[:e.position]
+    line, column = before.count("\n") + 1, e.position - (before.rfind("\n") + 1) + 1
+    return (f"line {line}, column {column}: the control character U+{e.character:04X} is not "
+            f"allowed in YAML; remove it (save the file as plain UTF-8 text)")
+
+
+def read_yaml(text: str, where: str = "request") -> dict:
+    """The mapping of a scenario file's text received from outside (an HTTP body), for
+    :func:`parse`; raises ValidationError naming the line and what to fix when the text is not
+    YAML, uses aliases, or is not a mapping."""
+    return _read(text, where, _RequestLoader)
+
+
 def _yaml_problem(e: yaml.MarkedYAMLError) -> str:
     """Where a YAML error is (line, column, counted from 1), what it is and what to do."""
     def at(mark) -> str:
@@ -260,11 +403,11 @@ def _yaml_problem(e: yaml.MarkedYAMLError) -> str:
     what = e.problem or e.context or "not valid YAML"
     if e.context and e.problem:
         what += f" ({e.context}" + (f" at {at(e.context_mark)})" if e.context_mark else ")")
-    if isinstance(e, _AliasRefused):
+    if isinstance(e, (_AliasRefused, _IntTooLong)):
         return f"{at(mark)}: {what}"
     fix = ("fix the YAML there (indentation, a ': ' after each key, closing brackets, quotes "
            "around text holding ': ' or ' #')")
-    return f"{at(mark)}: {what}; {fix}" if mark else f"is not valid YAML: {what}; {fix}"
+    return f"is not valid YAML: {at(mark) + ': ' if mark else ''}{what}; {fix}"
 
 
 @dataclass(frozen=True)

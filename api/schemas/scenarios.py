@@ -40,19 +40,28 @@ class ScenarioCreate(Strict):
         for key in ("base", "crm"):
             if key not in data:
                 continue
-            p = Path(data[key])
-            full = (root / p).resolve()
-            if p.is_absolute() or not full.is_relative_to(root) or not full.exists():
-                issues.append(Issue("request", f"{key} {data[key]!r} must name a folder under "
-                                               f"the server's scenario root (e.g. 'acme')",
-                                    column=key))
+            why = ""
+            try:
+                p = Path(spec.path_text(data[key]))
+                full = (root / p).resolve()
+                usable = not p.is_absolute() and full.is_relative_to(root) and full.exists()
+            except (ValueError, OSError) as e:
+                usable = False
+                why = f" ({e.strerror if isinstance(e, OSError) and e.strerror else e})"
+            if not usable:
+                issues.append(Issue("request", f"{key} {spec.shown(data[key])}{why} must name "
+                                               f"a folder under the server's scenario root "
+                                               f"(e.g. 'acme')", column=key))
+                continue
             data[key] = str(full)
         if issues:
             raise ValidationError(issues)
         n = (data.get("simulate") or {}).get("replications")
-        if isinstance(n, (int, float)) and n > max_replications:
-            raise ValidationError([Issue("request", f"simulate.replications {n} is more than "
-                                                    f"this server runs ({max_replications})",
+        if isinstance(n, (int, float, Decimal)) and not isinstance(n, bool) \
+                and n > max_replications:
+            raise ValidationError([Issue("request", f"simulate.replications {spec.shown(n)} is "
+                                                    f"more than this server runs "
+                                                    f"({max_replications}); ask for fewer",
                                          column="simulate.replications")])
         return spec.parse(_plain(data), root / "request")
 

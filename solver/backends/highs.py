@@ -3,11 +3,18 @@
 highspy is imported with the default (local) symbol binding, which coexists with OR-Tools'
 embedded HiGHS in one process; ``pulp`` instead loads highspy globally, which is why the PuLP
 backends run in a worker process (see :mod:`solver.backends.pulp_backend`).
+
+Ctrl+C keeps what the solve found: in the main thread HiGHS runs in a thread of its own while
+this one waits, so a ``KeyboardInterrupt`` arrives here at once; it asks HiGHS to stop at its
+next interrupt check (``kCallbackMipInterrupt`` and the simplex/IPM ones, through highspy's
+``HandleUserInterrupt``) and the solve answers like a time limit: the incumbent, ``FEASIBLE``,
+with its bound. Interrupted before any incumbent exists, the ``KeyboardInterrupt`` goes on.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import threading
 import time
 from dataclasses import replace
 
@@ -54,16 +61,21 @@ class HighsBackend(Backend):
         try:
             h = to_highs(lp, options)
             _callbacks(h, lp, progress, start)
+            h.HandleUserInterrupt = True
             if stopper is not None:
-                h.HandleUserInterrupt = True
                 stopper.on_stop(h.cancelSolve)
             handoff = time.perf_counter() - start
             if progress is not None:
                 progress(Progress(Phase.SOLVE, handoff))
             with stdout_to_stderr():
-                h.run()
-            return replace(_result(h, lp, highspy, time.perf_counter() - start), handoff=handoff)
-        except SolverError:
+                interrupted = _run(h)
+            raw = replace(_result(h, lp, highspy, time.perf_counter() - start), handoff=handoff)
+            if interrupted:
+                if not raw.status.has_solution:
+                    raise KeyboardInterrupt
+                raw = replace(raw, detail=f"{raw.detail}; {INTERRUPTED}")
+            return raw
+        except (SolverError, KeyboardInterrupt):
             raise
         except Exception as e:  # library errors become ours at the boundary
             raise SolverError(f"HiGHS failed: {type(e).__name__}: {e}") from e
@@ -122,6 +134,31 @@ def lp_method(lp: LPArrays, o: SolveOptions) -> str | None:
     if method is Method.AUTO:
         method = Method.BARRIER if lp.n_vars > IPM_ABOVE else Method.SIMPLEX
     return {Method.SIMPLEX: "simplex", Method.BARRIER: "ipm", Method.PDLP: "pdlp"}[method]
+
+
+#: what a result's ``detail`` says when Ctrl+C stopped its solve
+INTERRUPTED = "interrupted (Ctrl+C): the best solution found is kept"
+
+
+def _run(h) -> bool:
+    """Run the solve of ``h``; whether Ctrl+C interrupted it. Outside the main thread (which
+    alone receives KeyboardInterrupt) it is a plain ``run``; in it, HiGHS runs in its own
+    thread and this one waits, turning Ctrl+C into HiGHS's user interrupt (the solve then
+    ends at its next interrupt check, keeping its incumbent)."""
+    if threading.current_thread() is not threading.main_thread():
+        h.run()
+        return False
+    interrupted = False
+    h.startSolve()
+    while True:
+        try:
+            done, _ = h.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()
+            continue
+        if done:
+            return interrupted
 
 
 def _callbacks(h, lp: LPArrays, progress, start: float) -> None:

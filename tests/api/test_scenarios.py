@@ -494,3 +494,46 @@ def test_what_cannot_be_compared(served, tmp_path):
     assert get("/v1/scenarios/files").status_code == 200
     assert c.get("/v1/scenarios/compare", params={"id": done},
                  headers=auth(keys, "sales")).status_code == 403
+
+
+# ---------------------------------------------------------------- absurd values (issue 15)
+
+_N5000 = "9" * 5000
+_OUTAGE = {"site_outage": {"site": "PLANT1", "from": "0001-01-01", "to": "9999-12-31"}}
+_SUPPLY = {"supply": {"supplier": "SUP1", "scale": 0.5, "to": "9999-12-31"}}
+
+
+@pytest.mark.parametrize("kind,body,says", [
+    ("json", json.dumps(BODY | {"base": "ti\x00ny"}), ["base", "U+0000"]),
+    ("json", json.dumps(BODY | {"base": "a" * 500}), ["base", "(500 characters)"]),
+    ("json", json.dumps(BODY | {"crm": "c" * 300}), ["crm", "File name too long"]),
+    ("json", json.dumps(BODY | {"overrides": [_OUTAGE]}),
+     ["overrides[1].site_outage.from", "0001-01-01 is outside", "1900-01-01 to 2199-12-31"]),
+    ("json", json.dumps(BODY | {"overrides": [_SUPPLY]}),
+     ["overrides[1].supply.to", "9999-12-31 is outside"]),
+    ("json", json.dumps(BODY | {"simulate": {"replications": "N"}}).replace('"N"', _N5000),
+     ["simulate.replications", "a number of 5000 digits", "ask for fewer"]),
+    ("json", json.dumps(BODY | {"simulate": {"seed": "N"}}).replace('"N"', _N5000),
+     ["simulate.seed", "digits"]),
+    ("json", json.dumps(BODY | {"solve": {"time_limit": 1e300}}), ["solve.time_limit"]),
+    ("json", json.dumps(BODY | {"overrides": [{"demand": {"scale": 1e300}}]}),
+     ["overrides[1].demand.scale"]),
+    ("json", json.dumps(BODY | {"name": "a\x00b"}), ["name", "U+0000"]),
+    ("yaml", "name: x\nbase: tiny\x00\n", ["line 2, column 11", "U+0000"]),
+    ("yaml", f"name: x\nbase: tiny\nsimulate: {{replications: {_N5000}}}\n",
+     ["line 3", "an integer of 5000 digits"]),
+    ("yaml", "name: x\nbase: tiny\noverrides:\n  - site_outage: {site: PLANT1, from: "
+             "0001-01-01, to: 9999-12-31}\n", ["overrides[1].site_outage.to", "9999-12-31"]),
+])
+def test_absurd_values_are_422_naming_the_field_and_nothing_is_queued(served, kind, body, says):
+    c, keys, _ = served
+    media = "application/json" if kind == "json" else "application/yaml"
+    r = c.post("/v1/scenarios", content=body.encode(),
+               headers=auth(keys) | {"Content-Type": media})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    detail = r.json()["detail"]
+    for s in says:
+        assert s in detail, (s, detail)
+    assert len(detail) < 1500
+    assert c.get("/v1/scenarios", headers=auth(keys)).json() == []
