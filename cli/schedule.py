@@ -3,7 +3,9 @@
 Which unit of each line runs each order (or lot), from when to when, and the changeover before
 it (OR-Tools CP-SAT; see :mod:`chainlab.solver.schedule`). While solving, each new incumbent is
 printed on stderr with the bound; Ctrl+C or ``--time-limit`` stops the search and keeps the best
-schedule found. ``--out DIR`` writes ``operations.csv``, ``kpis.json`` and ``gantt.png``.
+schedule found. ``--out DIR`` writes ``operations.csv``, ``kpis.json`` and ``gantt.png``;
+``--publish`` stores the schedule in the ledger with the plan's version (the newest version
+whose orders are this plan folder's, or ``--plan-version``) for ``GET /v1/plans/{id}/schedule``.
 
 ``--json`` prints one object: ``status``, ``objective``, ``bound``, ``gap``, ``seconds``,
 ``kpis`` (makespan, tardiness, setups, utilisation per unit), ``period``, ``week_start`` ...
@@ -22,6 +24,7 @@ from rich.table import Table
 
 from chainlab.cli.kit import JsonOpt, emit, err, guarded
 from chainlab.cli.kit import out as console
+from chainlab.cli.ledger import UrlOpt
 from chainlab.models import ValidationError
 
 
@@ -71,6 +74,13 @@ def schedule_command(
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT search threads", min=1)] = 2,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="write operations.csv, kpis.json and gantt.png here")] = None,
+    publish: Annotated[bool, typer.Option(
+        "--publish", help="store the schedule in the ledger with the plan's version (GET "
+                          "/v1/plans/{id}/schedule)")] = False,
+    plan_version: Annotated[int | None, typer.Option(
+        "--plan-version", help="with --publish: the version to attach it to (default: the "
+                               "newest version whose orders are this plan's)", min=1)] = None,
+    database_url: UrlOpt = None,
     as_json: JsonOpt = False,
 ):
     """Detailed schedule of a plan's production orders of one week (CP-SAT)."""
@@ -106,6 +116,8 @@ def schedule_command(
     if out_dir is not None and s.placed:
         written = write_week_schedule(s, w, out_dir)
     summary = week_summary(s, w)
+    if publish and s.placed:
+        summary["published"] = _publish(s, w, plan_dir, plan_version, database_url)
     if out_dir is not None:
         summary["out"] = str(out_dir)
         summary["files"] = written
@@ -115,6 +127,9 @@ def schedule_command(
         _print(summary)
         if written:
             console.print(f"schedule written to {out_dir} ({', '.join(written.values())})")
+        if "published" in summary:
+            console.print(f"published with plan version {summary['published']['plan_version']}"
+                          f" in {summary['published']['database']}", highlight=False)
             if "gantt" not in written:
                 console.print("no gantt.png: matplotlib is not installed")
     if not s.placed:
@@ -123,6 +138,26 @@ def schedule_command(
         if not as_json:
             err.print(f"[bold red]no schedule:[/] {why}", highlight=False)
         raise typer.Exit(1)
+
+
+def _publish(s, w, plan_dir: Path, plan_version: int | None, url: str | None) -> dict:
+    """Store the schedule with its plan version; where it went."""
+    from chainlab.ledger import Ledger, db
+    from chainlab.models import Network
+    from chainlab.solver.schedule.from_plan import dated_operations, week_summary
+
+    body = {"period": w.period, "week_start": w.start.isoformat(),
+            "summary": week_summary(s, w),
+            "operations": dated_operations(s, w).to_dict("records")}
+    engine = db.connect(url)
+    led = Ledger(engine, upgrade=engine.dialect.name == "sqlite")
+    try:
+        net = None if plan_version is not None else Network.from_folder(plan_dir / "network")
+        stored = led.publish_schedule(body, plan_id=plan_version, plan=plan_dir, network=net)
+        return {"plan_version": stored["plan_version_id"], "period": stored["period"],
+                "database": db.redact(led.engine.url)}
+    finally:
+        led.close()
 
 
 def _print(summary: dict) -> None:
