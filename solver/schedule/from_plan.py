@@ -188,7 +188,8 @@ def week_problem(plan_dir, period: int | None = None, setups=None, lot_hours: fl
         key = f"{r['plant']}/{r['resource']}"
         order = f"{key}/{r['product']}/{period}"
         hours = float(r["hours"])
-        cap = lot_hours or max(unit_hours[key], 1 / 60)
+        # a line down all week takes each order as one lot (it will be late)
+        cap = lot_hours or (unit_hours[key] if unit_hours[key] > 0 else hours)
         n_lots = max(1, math.ceil(hours / cap - 1e-9))
         minutes = math.ceil(hours * 60 / n_lots - 1e-9)
         for k in range(1, n_lots + 1):

@@ -75,6 +75,32 @@ def test_tiny_week_by_hand(tiny_plan):
     assert ops["tardiness_hours"].tolist() == [0.0]
 
 
+def test_a_component_made_the_same_week_goes_first_with_its_lag(tiny_plan, tmp_path):
+    """SUB (3 h) is a component of FG1 (2 h) at PLANT1, both on LINE1 in week 0 (343 min of
+    work a day). Without a lag FG1 follows SUB at 180 and ends at 300. With 60 min it starts at
+    240, works 103 min to 343, pauses over the night and ends at 1440 + 17."""
+    plan = tmp_path / "plan"
+    shutil.copytree(tiny_plan, plan)
+    net = plan / "network"
+    with open(net / "products.csv", "a") as f:
+        f.write("SUB,1,Sub-assembly,ea,,0\n")
+    with open(net / "bom.csv", "a") as f:
+        f.write("FG1,SUB,1,PLANT1\n")
+    with open(net / "production.csv", "a") as f:
+        f.write("PLANT1,SUB,1,LINE1,0.1,,\n")
+    (plan / "production.csv").write_text(
+        "plant,product,period,date,quantity,resource,hours,cost,setup\n"
+        "PLANT1,FG1,0,2027-01-04,20,LINE1,2,60,False\n"
+        "PLANT1,SUB,0,2027-01-04,30,LINE1,3,30,False\n")
+    for lag, end in ((0, 300), (60, 1440 + 17)):
+        w = week_problem(plan, 0, lag_minutes=lag)
+        assert [(p.before, p.after, p.min_lag) for p in w.problem.precedences] == [
+            ("PLANT1/LINE1/SUB/0", "PLANT1/LINE1/FG1/0", lag)]
+        s = schedule(w.problem, ScheduleOptions(objective=Objective.MAKESPAN, time_limit=10))
+        assert s.status is solver.Status.OPTIMAL and s.value == end
+        assert s.placed["PLANT1/LINE1/SUB/0"].end == 180
+
+
 def test_the_example_first_week_is_scheduled_on_time(acme_plan, app, tmp_path):
     """Every production order of the plan's first week finishes within the week (the plan made
     it there), on one of its line's units, with exactly the plan's hours of work; the CLI's
