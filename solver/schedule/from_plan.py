@@ -76,6 +76,17 @@ def load_plan(plan_dir) -> tuple[pd.DataFrame, Network]:
     if missing:
         raise ValidationError(f"{prod_file.name}: missing column(s) {', '.join(missing)}; "
                               f"rewrite the plan with `chainlab plan NET --out DIR`")
+    for col in ("period", "quantity", "hours"):
+        num = pd.to_numeric(prod[col], errors="coerce")
+        bad = num.isna() | ~np.isfinite(num) | (num < 0)
+        if col == "period":
+            bad |= num != num.round()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValidationError([Issue(prod_file.name, f"{col} {prod[col].iloc[i]!r} must be "
+                                         f"a {'whole ' if col == 'period' else ''}number >= 0",
+                                         row=i + 2, column=col)])
+        prod[col] = num.astype(int) if col == "period" else num.astype(float)
     return prod, Network.from_folder(net_dir)
 
 

@@ -161,6 +161,13 @@ def test_cli_errors_exit_1_without_traceback(app, tiny_plan, tmp_path):
     assert "does not exist" in said(tmp_path / "nope")
     assert "outside the plan's periods" in said(tiny_plan, "--week", 20)
     assert "one of makespan" in said(tiny_plan, "--objective", "fastest")
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_plan, broken)
+    (broken / "production.csv").write_text(
+        "plant,product,period,date,quantity,resource,hours\n"
+        "PLANT1,FG1,0,2027-01-04,25,LINE1,2.5\nPLANT1,FG1,one,2027-01-11,5,LINE1,0.5\n")
+    said_broken = said(broken)
+    assert "production.csv" in said_broken and "row 3" in said_broken and "period" in said_broken
     bad = tmp_path / "setups.csv"
     bad.write_text("from_product,to_product,hours\nFG1,FG1,x\n")
     r = run(app, tiny_plan, "--setups", bad, "--json")
