@@ -4,7 +4,7 @@
 
 Each file is read into a chainlab network by its family's reader and solved by the same code
 users run (``solver.plan`` for transportation and lot sizing, ``solver.design`` for facility
-location); one JSON line per instance: family, instance, status (optimal, feasible, infeasible,
+location, ``solver.schedule`` for job shop: objective = makespan); one JSON line per instance: family, instance, status (optimal, feasible, infeasible,
 time_limit, error), objective, bound, seconds, backend (plus known_value and rel_error where the
 file states its optimum). Exit status 1 when any instance ends in ``error``, 2 for bad usage.
 
@@ -31,6 +31,7 @@ FAMILIES: dict[str, str] = {
     "cflp": "chainlab.solver.orlib:solve",
     "uflp": "chainlab.solver.orlib:solve",
     "sscflp": "chainlab.solver.orlib:solve",
+    "jobshop": "chainlab.solver.schedule.jobshop:solve_jobshop",
 }
 
 

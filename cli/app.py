@@ -15,7 +15,17 @@ from typing import Annotated
 
 import typer
 
-from chainlab.cli import demand, demo, design, ledger, network, plan, scenario, simulate
+from chainlab.cli import (
+    demand,
+    demo,
+    design,
+    ledger,
+    network,
+    plan,
+    scenario,
+    schedule,
+    simulate,
+)
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="chainlab: supply-chain optimization and simulation engine.")
@@ -35,7 +45,7 @@ def _main(version: Annotated[bool, typer.Option(
         help="print chainlab's version and exit")] = False) -> None:
     """chainlab: supply-chain optimization and simulation engine."""
 
-for group in (network, demo, plan, design, demand, simulate, ledger, scenario):
+for group in (network, demo, plan, design, schedule, demand, simulate, ledger, scenario):
     group.register(app)
 
 

@@ -25,6 +25,7 @@ from chainlab.ledger import (
     planned,
     publish,
     report,
+    schedules,
 )
 from chainlab.ledger.idempotency import Idempotency
 from chainlab.ledger.keys import KeyInfo
@@ -195,6 +196,35 @@ class Ledger:
         version, or it was published without its plan and network (orders only)."""
         with db.reading(self.engine) as conn:
             return report.load(conn, plan_id)
+
+    def publish_schedule(self, schedule: dict, *, plan_id: int | None = None, plan=None,
+                         network=None) -> dict:
+        """Store a production schedule (:mod:`ledger.schedules`: ``period``, ``week_start``,
+        ``summary``, ``operations``) with plan version ``plan_id``, or else with the newest
+        version whose orders are those of ``plan`` (a plan folder, read with ``network`` as
+        :meth:`publish` does). Replaces that version's schedule of the same period; returns
+        the stored schedule."""
+        if plan_id is None:
+            if plan is None:
+                raise ValueError("give plan_id, or the plan (folder) the schedule was made from")
+            kinds = None
+            if network is None:
+                with db.reading(self.engine) as conn:
+                    kinds = masterdata.site_kinds(conn)
+            digest = planned.content_hash(
+                planned.planned_orders_from_plan(plan, network, site_kinds=kinds))
+            with db.reading(self.engine) as conn:
+                plan_id = schedules.version_of(conn, digest)
+        answer, _ = _run(self.engine, None,
+                         lambda conn: schedules.store(conn, plan_id, schedule))
+        return answer
+
+    def plan_schedules(self, plan_id: int | None = None, period: int | None = None
+                       ) -> list[dict]:
+        """The published schedules of plan version ``plan_id`` (default: the current one), one
+        per period, or only ``period``'s (:class:`NotFoundError` when there is none)."""
+        with db.reading(self.engine) as conn:
+            return schedules.load(conn, plan_id, period)
 
     def iter_orders(self, plan_id: int | None = None, filters: OrderFilter | None = None
                     ) -> Iterator[Order]:

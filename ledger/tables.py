@@ -400,3 +400,19 @@ class PlanReport(Base):
 #: finds the moves posted against planned orders (what was received, shipped or issued) per
 #: product, for ATP
 sa.Index("ix_stock_moves_product_order", StockMove.product, StockMove.order_number)
+
+
+# ------------------------------------------------------------------ production schedules (0005)
+
+class PlanSchedule(Base):
+    """The detailed schedule of one period of a plan version's production orders (what
+    ``chainlab schedule --publish`` computed: KPIs and one row per operation, as JSON), for the
+    ERP/MES. Publishing the same version and period again replaces it."""
+
+    __tablename__ = "plan_schedules"
+    plan_version_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_versions.id"),
+                                                 primary_key=True)
+    period: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    week_start: Mapped[dt.date]
+    body: Mapped[str] = mapped_column(sa.Text)  # JSON
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

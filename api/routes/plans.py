@@ -1,5 +1,5 @@
 """``/v1/plans`` (versions, the current one, their orders as JSON pages or CSV, their reports
-for the web page, publishing) and ``/v1/orders/{number}`` (an order of the current plan and its
+for the web page, their production schedules as JSON or CSV, publishing) and ``/v1/orders/{number}`` (an order of the current plan and its
 status)."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from chainlab.api.schemas.plans import (
 )
 from chainlab.ledger import Ledger, OrderFilter, OrderStatus, OrderType
 from chainlab.ledger.orders import ORDER_FIELDS, decode_cursor
+from chainlab.ledger.schedules import OPERATION_FIELDS
 
 router = APIRouter(prefix="/v1", tags=["plans"], route_class=DecimalRoute,
                    responses=PROBLEM_RESPONSES)
@@ -77,6 +78,35 @@ def get_plan_report(led: LedgerDep, _: ErpOrPlannerKey, plan_ref: PlanRef):
 
     See :mod:`ledger.report`."""
     return led.plan_report(_plan_id(plan_ref))
+
+
+@router.get("/plans/{plan_ref}/schedule", response_model=dict[str, Any],
+            responses={200: {"content": {"text/csv": {}},
+                             "description": "the schedules, or with `Accept: text/csv` every "
+                                            "operation as CSV"}})
+def get_plan_schedule(request: Request, led: LedgerDep, _: ErpOrPlannerKey, plan_ref: PlanRef,
+                      week: Annotated[int | None, Query(ge=0, le=100_000,
+                                                        description="only this period")] = None):
+    """The detailed production schedules published with a plan version (`chainlab schedule
+    PLAN_DIR --publish`), one per period (404 when there is none). JSON: ``plan_version_id``
+    and ``schedules``, each with ``period``, ``week_start``, ``summary`` (status, objective,
+    bound, gap, KPIs) and ``operations`` (``resource`` (the unit), ``line``, ``order``,
+    ``operation``, ``product``, ``start``, ``end`` (ISO date-times), ``setup_hours``,
+    ``setup_cost``, ``previous``, ``due``, ``tardiness_hours``). With ``Accept: text/csv``:
+    every operation, with ``plan_version_id`` and ``period`` first."""
+    bodies = led.plan_schedules(_plan_id(plan_ref), week)
+    plan_id = bodies[0]["plan_version_id"]
+    if "text/csv" in request.headers.get("accept", ""):
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["plan_version_id", "period", *OPERATION_FIELDS])
+        for b in bodies:
+            for o in b["operations"]:
+                w.writerow([plan_id, b["period"]]
+                           + ["" if o[f] is None else o[f] for f in OPERATION_FIELDS])
+        return Response(buf.getvalue(), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="plan-{plan_id}-schedule.csv"'})
+    return {"plan_version_id": plan_id, "schedules": bodies}
 
 
 @router.get("/plans/{plan_ref}/orders", response_model=OrderPage,
