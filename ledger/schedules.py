@@ -1,4 +1,4 @@
-"""Production schedules stored with a plan version (table ``plan_schedules``, migration 0005).
+"""Production schedules stored with a plan version (table ``plan_schedules``, migration 0006).
 
 A schedule is what ``chainlab schedule`` computed for one period of a plan's production orders,
 given here as plain data (the ledger knows no solver): ``period``, ``week_start`` (ISO date),

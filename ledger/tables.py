@@ -402,7 +402,7 @@ class PlanReport(Base):
 sa.Index("ix_stock_moves_product_order", StockMove.product, StockMove.order_number)
 
 
-# ------------------------------------------------------------------ production schedules (0005)
+# ------------------------------------------------------------------ production schedules (0006)
 
 class PlanSchedule(Base):
     """The detailed schedule of one period of a plan version's production orders (what
