@@ -31,6 +31,8 @@ FAMILIES: dict[str, str] = {
     "cflp": "chainlab.solver.orlib:solve",
     "uflp": "chainlab.solver.orlib:solve",
     "sscflp": "chainlab.solver.orlib:solve",
+    "cvrp": "chainlab.solver.routing.instances:solve",
+    "vrptw": "chainlab.solver.routing.instances:solve",
 }
 
 
