@@ -12,9 +12,14 @@ distances, SCALE for FLOOR_2D, 1000 for real distances):
   (conservative in the same way); waiting is slack; D_k bounds each route's span.
 
 First solution by a construction heuristic (savings for CVRP, parallel cheapest insertion with
-time windows), then guided local search until the time limit. The best solution found is kept
-when the time limit ends the search or Ctrl+C interrupts it (the search then finishes at its next
-solution). Routes are read back and every figure recomputed in real units from the problem.
+time windows), then, under the time limit, iterated local search with SISR ruin-and-recreate
+for problems without time windows (it closes most of the gap on CVRPLIB) and guided local
+search with them (it reaches the Solomon optima in seconds). The best solution found is kept
+when the time limit ends the search. Ctrl+C ends a guided local search at its next solution with
+the best routes; OR-Tools' iterated local search cannot be stopped from outside, so there the
+first Ctrl+C is recorded (``stopped_by``) and the search runs to its time limit, and a second
+one interrupts at once (no routes). Routes are read back and every figure recomputed in real
+units from the problem.
 """
 
 from __future__ import annotations
@@ -44,14 +49,16 @@ from chainlab.solver.routing.result import Route, RoutingResult
 class RoutingOptions:
     """time_limit: seconds of search (guided local search runs until it); first_solution: an
     OR-Tools FirstSolutionStrategy name (None = SAVINGS without time windows, else
-    PARALLEL_CHEAPEST_INSERTION); metaheuristic: an OR-Tools LocalSearchMetaheuristic name;
+    PARALLEL_CHEAPEST_INSERTION); metaheuristic: ``AUTO`` (iterated local search with SISR
+    ruin-and-recreate without time windows, guided local search with them), ``ILS``, or an
+    OR-Tools LocalSearchMetaheuristic name such as ``GUIDED_LOCAL_SEARCH``;
     solution_limit: stop after this many solutions; allow_unserved: a stop that no vehicle can
     serve is left out (at a penalty far above any route's cost) instead of making the problem
     infeasible."""
 
     time_limit: float = 10.0
     first_solution: str | None = None
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    metaheuristic: str = "AUTO"
     solution_limit: int | None = None
     allow_unserved: bool = False
 
@@ -99,11 +106,14 @@ def route(problem: RoutingProblem, options: RoutingOptions | None = None,
             if progress is not None:
                 progress(time.perf_counter() - t0, v / (data.C * data.S))
         if stop["reason"] == "interrupt":
-            model.solver().FinishCurrentSearch()
+            model.solver().FinishCurrentSearch()  # guided local search ends with the best
 
     model.AddAtSolutionCallback(on_solution)
     with _interruptible(stop):
-        solution = model.SolveWithParameters(params)
+        if _uses_ils(problem, options):
+            solution = model.SolveWithIteratedLocalSearch(params)
+        else:
+            solution = model.SolveWithParameters(params)
     seconds = time.perf_counter() - t0
     code = model.status()
     if solution is None:
@@ -260,8 +270,13 @@ def _search_parameters(problem: RoutingProblem, options: RoutingOptions):
                                     else "SAVINGS")
     try:
         p.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, fs)
-        p.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, 
-            options.metaheuristic)
+        if _uses_ils(problem, options):
+            _iterated_local_search(p)
+        else:
+            name = "GUIDED_LOCAL_SEARCH" if options.metaheuristic == "AUTO" else \
+                options.metaheuristic
+            p.local_search_metaheuristic = getattr(
+                routing_enums_pb2.LocalSearchMetaheuristic, name)
     except AttributeError as e:
         raise ValidationError(f"routing options: {e}; use an OR-Tools strategy name such as "
                               f"SAVINGS or GUIDED_LOCAL_SEARCH") from None
@@ -271,6 +286,28 @@ def _search_parameters(problem: RoutingProblem, options: RoutingOptions):
     if options.solution_limit:
         p.solution_limit = int(options.solution_limit)
     return p
+
+
+def _uses_ils(problem: RoutingProblem, options: RoutingOptions) -> bool:
+    return options.metaheuristic == "ILS" or (options.metaheuristic == "AUTO"
+                                              and not problem.has_time_windows)
+
+
+def _iterated_local_search(p) -> None:
+    """Iterated local search: ruin by SISR (slack induction by string removals, Christiaens &
+    Vanden Berghe 2020, with their average of 10 removed visits in strings of at most 10),
+    recreate by local cheapest insertion, descend, accept by simulated annealing. On CVRPLIB
+    it closes more of the gap than guided local search in the same time (benchmarks)."""
+    from ortools.constraint_solver import routing_enums_pb2
+
+    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    rr = p.iterated_local_search_parameters.ruin_recreate_parameters
+    ruin = rr.ruin_strategies.add()
+    ruin.sisr.max_removed_sequence_size = 10
+    ruin.sisr.avg_num_removed_visits = 10
+    ruin.sisr.bypass_factor = 0.01
+    field = rr.DESCRIPTOR.fields_by_name["ruin_composition_strategy"]
+    rr.ruin_composition_strategy = field.enum_type.values_by_name["RUN_ONE_RANDOMLY"].number
 
 
 def _status(name: str) -> int:
