@@ -32,6 +32,8 @@ FAMILIES: dict[str, str] = {
     "uflp": "chainlab.solver.orlib:solve",
     "sscflp": "chainlab.solver.orlib:solve",
     "jobshop": "chainlab.solver.schedule.jobshop:solve_jobshop",
+    "cvrp": "chainlab.solver.routing.instances:solve",
+    "vrptw": "chainlab.solver.routing.instances:solve",
 }
 
 

@@ -22,6 +22,7 @@ from chainlab.cli import (
     ledger,
     network,
     plan,
+    route,
     scenario,
     schedule,
     simulate,
@@ -45,7 +46,8 @@ def _main(version: Annotated[bool, typer.Option(
         help="print chainlab's version and exit")] = False) -> None:
     """chainlab: supply-chain optimization and simulation engine."""
 
-for group in (network, demo, plan, design, schedule, demand, simulate, ledger, scenario):
+
+for group in (network, demo, plan, design, schedule, route, demand, simulate, ledger, scenario):
     group.register(app)
 
 
