@@ -130,3 +130,36 @@ def test_distribution_heuristic_pools_safety_stock():
     assert levels["R1"] == pytest.approx(one["R1"])
     ss_w = one["W"] - 20
     assert levels["W"] == pytest.approx(40 + math.sqrt(2) * ss_w)
+
+
+def test_benchmark_family_lines(tmp_path):
+    from chainlab.solver.inventory.instances import solve
+
+    rows = solve("gsm", DATA)
+    assert {r["instance"] for r in rows} == set(GSM)
+    assert all(r["status"] == "optimal" and r["objective"] == r["bound"] for r in rows)
+    own = tmp_path / "chain.json"
+    own.write_text(json.dumps({
+        "name": "chain", "service_level": 0.95,
+        "nodes": [{"id": "W", "processing_time": 3, "holding_cost": 1},
+                  {"id": "R", "processing_time": 1, "holding_cost": 2, "demand_mean": 10,
+                   "demand_sd": 3, "external_outbound_cst": 0}],
+        "edges": [["W", "R"]]}))
+    row = solve("gsm", own)
+    assert row["status"] == "optimal" and [s["id"] for s in row["stages"]] == ["W", "R"]
+    # k = z_0.95; W quotes 0 to R (tau_W = 3, tau_R = 1) or 3 (tau_R = 4): 3 + 2 < 2 * 2
+    z = 1.6448536269514722
+    assert row["objective"] == pytest.approx(z * 3 * min(math.sqrt(3) + 2, 2 * 2), rel=1e-9)
+    ssm_file = tmp_path / "serial.json"
+    ssm_file.write_text(json.dumps({
+        "name": "serial", "stockout_cost": 37.12,
+        "nodes": [{"id": "3", "lead_time": 2, "holding_cost": 2},
+                  {"id": "2", "lead_time": 1, "holding_cost": 4},
+                  {"id": "1", "lead_time": 1, "holding_cost": 7, "demand_mean": 5,
+                   "demand_sd": 1}],
+        "edges": [["3", "2"], ["2", "1"]]}))
+    row = solve("ssm", ssm_file)
+    assert row["objective"] == pytest.approx(47.668653127136345, rel=0.002)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert solve("gsm", bad)["status"] == "error"
