@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import typer
 
-from chainlab.cli import demand, demo, design, ledger, network, plan, scenario, simulate
+from chainlab.cli import (
+    demand,
+    demo,
+    design,
+    inventory,
+    ledger,
+    network,
+    plan,
+    scenario,
+    simulate,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="chainlab: supply-chain optimization and simulation engine.")
 
-for group in (network, demo, plan, design, demand, simulate, ledger, scenario):
+for group in (network, demo, plan, design, demand, simulate, inventory, ledger, scenario):
     group.register(app)
 
 

@@ -57,6 +57,9 @@ class Stage:
     external_inbound: int = 0
     external_outbound: int | None = None
     demand_bound: float | None = None
+    #: (mean, sd) of net demand per period when known from outside the tree (a spanning tree
+    #: of a network whose other arcs also carry demand); None = derived from the tree
+    net_demand: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,9 @@ def optimize(problem: Problem) -> Solution:
         for i, u in preds[k]:
             mean[i] += u * mean[k]
             var[i] += u * u * var[k]
+    for k in ids:
+        if by_id[k].net_demand is not None:
+            mean[k], var[k] = by_id[k].net_demand[0], by_id[k].net_demand[1] ** 2
     M = {}
     for k in topo:
         st = by_id[k]
