@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from statistics import NormalDist
 
@@ -363,6 +363,10 @@ def _result(net, g, service, measure, method, hold, listed, tau, tau_sd, why, ex
         if g.mean[k] <= 0:
             continue
         pol = _policy_row(g, k, row, item, service, measure)
+        if pol.level < 0:   # inventory.csv takes levels >= 0; a lower one meets the target too
+            pol = replace(pol, level=0.0, safety_stock=-item.demand(item.review).mean,
+                          order_up_to=None if pol.order_up_to is None
+                          else pol.order_up_to - pol.level)
         before = _level(row)
         new = {"policy": pol.kind.value, "safety_stock": round(max(pol.safety_stock, 0.0), 2),
                "reorder_point": np.nan, "order_up_to": np.nan, "order_quantity": np.nan,
