@@ -175,3 +175,22 @@ def test_optimized_for_95_fill_reaches_it_at_every_dc_for_less(acme):
     k = c.kpis
     assert k.at["fill_rate", "b"] >= k.at["fill_rate", "a"]
     assert k.at["total_cost", "ci_high"] < 0       # paired: cheaper in total
+
+
+class _TwoScenarioModel:
+    """A demand model whose joint scenarios alternate 100 and 300 units a week of FG01 for
+    CUST01: forecast 200, forecast error of variance 100^2 n / (n - 1)."""
+
+    def sample(self, n, seed):
+        rows = [{"scenario": s, "customer": "CUST01", "product": "FG01", "period": t,
+                 "quantity": 100.0 if s % 2 else 300.0} for s in range(n) for t in range(26)]
+        return pd.DataFrame(rows)
+
+
+def test_demand_model_forecast_and_error_drive_the_sizing(acme):
+    r = optimize_inventory(acme, 0.95, "beta", "single", demand=_TwoScenarioModel(),
+                           scenarios=10)
+    row = r.report.loc[("DC_EAST", "FG01")]
+    assert row["demand_mean"] == pytest.approx(200.0)
+    assert row["demand_sd"] == pytest.approx(math.sqrt(100.0 ** 2 * 10 / 9))
+    assert len(r.report) == 1          # only the stock point that serves the model's demand
