@@ -41,7 +41,7 @@ CrmOpt = Annotated[Path | None, typer.Option(
     "--crm", help="CRM folder: demand from the CRM demand model (forecast and its error)")]
 CalOpt = Annotated[int, typer.Option(
     "--calibrate", min=0, max=5, help="rounds of simulation that measure replenishment times "
-                                      "(single): needed where plants make to order")]
+                                      "(single, gsm): needed where plants make to order")]
 RepOpt = Annotated[int, typer.Option("--replications", "-n", min=1,
                                      help="replications of each calibration round")]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="root seed")]

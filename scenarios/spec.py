@@ -99,7 +99,7 @@ class OptimizeInventory(_Strict):
     service: float = Field(0.95, gt=0, lt=1)
     measure: Literal["alpha", "beta"] = "beta"
     method: Literal["single", "gsm", "ssm"] = "single"
-    #: rounds of simulation that measure each stock point's replenishment time (``single``)
+    #: rounds of simulation that measure replenishment times (``single``, ``gsm``)
     calibrate: int = Field(0, ge=0, le=5)
 
 
