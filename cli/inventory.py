@@ -1,6 +1,8 @@
 """``chainlab inventory optimize NET [--service 0.95] [--measure alpha|beta]
 [--method single|gsm|ssm] [--crm CRM] [--calibrate N] [--replications N] [--seed S]
 [--out DIR] [--json]``: safety stock and policy parameters from a service target.
+``--calibrate`` (default 2; 0 sizes on the lanes' lead times alone) simulates the network that
+many times to measure replenishment times (``single``, ``gsm``).
 
 Writes ``DIR/inventory.csv`` (the network's ``inventory.csv`` with new policies and safety
 stocks, same columns), ``DIR/report.csv`` (per stock point: demand, replenishment time
@@ -64,7 +66,7 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
 @inventory_app.command("optimize")
 @guarded
 def optimize_command(net: NetArg, service: ServiceOpt = 0.95, measure: MeasureOpt = "beta",
-                     method: MethodOpt = "single", crm: CrmOpt = None, calibrate: CalOpt = 0,
+                     method: MethodOpt = "single", crm: CrmOpt = None, calibrate: CalOpt = 2,
                      replications: RepOpt = 8, seed: SeedOpt = 0, out: OutOpt = None,
                      as_json: JsonOpt = False):
     """New inventory.csv policies for a service target, and where stock sits and why."""

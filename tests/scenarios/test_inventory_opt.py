@@ -110,7 +110,7 @@ def app():
 def test_cli_json_and_files(app, tmp_path):
     out = tmp_path / "opt"
     r = CliRunner().invoke(app, ["optimize", str(ACME), "--service", "0.9", "--json",
-                                 "--out", str(out)])
+                                 "--calibrate", "0", "--out", str(out)])
     assert r.exit_code == 0, r.output
     obj = json.loads(r.stdout)
     assert obj["service"] == 0.9 and obj["measure"] == "beta" and obj["method"] == "single"
@@ -127,7 +127,7 @@ def test_cli_json_and_files(app, tmp_path):
 @pytest.mark.parametrize("args,code", [
     (["--measure", "gamma"], 2), (["--method", "magic"], 2), (["--service", "1.5"], 2)])
 def test_cli_bad_options(app, args, code):
-    r = CliRunner().invoke(app, ["optimize", str(ACME), *args, "--json"])
+    r = CliRunner().invoke(app, ["optimize", str(ACME), *args, "--calibrate", "0", "--json"])
     assert r.exit_code == code
 
 
