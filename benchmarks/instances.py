@@ -11,7 +11,8 @@ file states its optimum). Exit status 1 when any instance ends in ``error``, 2 f
 Families are registered in :data:`FAMILIES` as ``"module:function"``, imported only when used, so
 a package adds its own family without this file importing it. The function is called as
 ``fn(family, path, backend=..., time_limit=..., capacity=...)`` and returns the JSON line as a
-dict (never raising: status ``error`` and an ``error`` message instead).
+dict, or a list of them for a file holding several instances (never raising: status ``error``
+and an ``error`` message instead).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ FAMILIES: dict[str, str] = {
     "jobshop": "chainlab.solver.schedule.jobshop:solve_jobshop",
     "cvrp": "chainlab.solver.routing.instances:solve",
     "vrptw": "chainlab.solver.routing.instances:solve",
+    "gsm": "chainlab.solver.inventory.instances:solve",
+    "ssm": "chainlab.solver.inventory.instances:solve",
 }
 
 
@@ -68,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown family {a.family!r}; known: {', '.join(FAMILIES)}")  # exit 2
     worst = 0
     for path in a.paths:
-        row = solve_one(a.family, path, a.backend, a.time_limit, a.capacity)
-        sys.stdout.write(json.dumps(row, default=str) + "\n")
-        sys.stdout.flush()
-        if row["status"] == "error":
-            worst = 1
+        rows = solve_one(a.family, path, a.backend, a.time_limit, a.capacity)
+        for row in rows if isinstance(rows, list) else [rows]:
+            sys.stdout.write(json.dumps(row, default=str) + "\n")
+            sys.stdout.flush()
+            if row["status"] == "error":
+                worst = 1
     return worst
 
 

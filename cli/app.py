@@ -19,6 +19,7 @@ from chainlab.cli import (
     demand,
     demo,
     design,
+    inventory,
     ledger,
     network,
     plan,
@@ -47,7 +48,8 @@ def _main(version: Annotated[bool, typer.Option(
     """chainlab: supply-chain optimization and simulation engine."""
 
 
-for group in (network, demo, plan, design, schedule, route, demand, simulate, ledger, scenario):
+for group in (network, demo, plan, design, schedule, route, demand, simulate, inventory, ledger,
+              scenario):
     group.register(app)
 
 

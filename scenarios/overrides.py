@@ -8,7 +8,8 @@ Windowed changes of capacity (``site_outage``, ``supply``) become rows of the ne
 ``capacity_changes`` table, which the planner and the simulation both read; the rest edit the
 tables directly (``demand`` scales ``quantity`` and ``sd``, ``capacity`` the resource's hours,
 ``lane`` the lane's columns, ``open_site``/``close_site`` the site's ``status``: a ``candidate``
-site takes no part in a plan).
+site takes no part in a plan; ``optimize_inventory`` replaces ``inventory.csv``'s policies and
+safety stocks by optimized ones, sized on the network as the earlier overrides left it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from chainlab.models import Network, SiteKind, SiteStatus
 from chainlab.models.errors import Issue, ValidationError
+from chainlab.scenarios.inventory import optimize_calibrated
 from chainlab.scenarios.spec import Override, Scenario
 
 
@@ -150,8 +152,14 @@ def _close_site(net: Network, p, c: _Checker):
     net.sites.loc[p.site, "status"] = SiteStatus.CANDIDATE.value
 
 
+def _optimize_inventory(net: Network, p, c: _Checker):
+    result = optimize_calibrated(net, p.service, p.measure, p.method, rounds=p.calibrate)
+    net.inventory = result.inventory
+
+
 APPLY = {"demand": _demand, "site_outage": _site_outage, "capacity": _capacity,
-         "supply": _supply, "lane": _lane, "open_site": _open_site, "close_site": _close_site}
+         "supply": _supply, "lane": _lane, "open_site": _open_site, "close_site": _close_site,
+         "optimize_inventory": _optimize_inventory}
 
 
 def apply(sc: Scenario, net: Network) -> Network:

@@ -143,6 +143,17 @@ class SiteRef(_Strict):
     site: Id
 
 
+class OptimizeInventory(_Strict):
+    """``optimize_inventory:`` replace the policies of ``inventory.csv`` by optimized ones
+    (:func:`scenarios.inventory.optimize_inventory`)."""
+
+    service: float = Field(0.95, gt=0, lt=1)
+    measure: Literal["alpha", "beta"] = "beta"
+    method: Literal["single", "gsm", "ssm"] = "single"
+    #: rounds of simulation that measure replenishment times (``single``, ``gsm``)
+    calibrate: int = Field(0, ge=0, le=5)
+
+
 KINDS: dict[str, type[BaseModel]] = {
     "demand": DemandOverride,
     "site_outage": SiteOutage,
@@ -151,15 +162,18 @@ KINDS: dict[str, type[BaseModel]] = {
     "lane": LaneOverride,
     "open_site": SiteRef,
     "close_site": SiteRef,
+    "optimize_inventory": OptimizeInventory,
 }
 
 
 class Override(_Strict):
     """One item of ``overrides``: its kind and its parameters."""
 
-    kind: Literal["demand", "site_outage", "capacity", "supply", "lane", "open_site", "close_site"]
+    kind: Literal["demand", "site_outage", "capacity", "supply", "lane", "open_site", "close_site",
+                  "optimize_inventory"]
     params: Annotated[Union[DemandOverride, SiteOutage, CapacityOverride, SupplyOverride,
-                            LaneOverride, SiteRef], Field(union_mode="left_to_right")]
+                            LaneOverride, SiteRef, OptimizeInventory],
+                      Field(union_mode="left_to_right")]
     position: int
 
 
