@@ -192,6 +192,15 @@ TABLES: dict[str, Table] = {
                    default=0.0, unit="currency/setup", nonneg=True),
                 _f("min_lot", _F, "smallest quantity per period when made at all", default=0.0,
                    unit="units", nonneg=True),
+                _f("max_lot", _F, "most made per period; blank = only the capacity limits it",
+                   unit="units", nonneg=True),
+                _f("lot_multiple", _F, "what is made in a period is a whole number of these; "
+                   "blank = any quantity", unit="units", nonneg=True),
+                _f("setup_hours", _F, "resource hours each setup takes from its period",
+                   default=0.0, unit="hours/setup", nonneg=True),
+                _f("lead_time_days", _F, "days from the release of a production order to its "
+                   "output; the components are used in the release period", default=0.0,
+                   unit="days", nonneg=True),
             ),
             key=("plant", "product"),
             meaning="which plant can make which product, at what cost and on which resource",
@@ -218,6 +227,10 @@ TABLES: dict[str, Table] = {
                    unit="units/period", nonneg=True),
                 _f("lead_time_days", _F, "days from order to shipment", default=0.0, unit="days",
                    nonneg=True),
+                _f("min_order", _F, "smallest order per period (summed over destinations) when "
+                   "ordering at all", default=0.0, unit="units", nonneg=True),
+                _f("order_multiple", _F, "what is ordered in a period is a whole number of "
+                   "these; blank = any quantity", unit="units", nonneg=True),
             ),
             key=("supplier", "product"),
             meaning="what suppliers sell, at what price, capacity and lead time",

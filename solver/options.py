@@ -115,6 +115,10 @@ class SolveOptions:
     #: make every quantity integer (whole units); turns an LP into a MILP
     integer_quantities: bool = False
     method: Method = Method.AUTO
+    #: add the lot-sizing inequalities of :mod:`solver.lot_sizing` to a model with setups
+    #: (valid cuts: the optimum is the same, the LP bound closer to it); False builds the
+    #: setup rows alone, the formulation before them
+    lot_sizing_cuts: bool = True
     #: always solve in a worker process that is killed ``grace`` seconds past the limit. The
     #: PuLP backends always do, and so does any backend whose library conflicts with one this
     #: process has loaded (see ``Backend.conflicts``); otherwise the solve runs here and is
