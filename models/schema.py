@@ -117,6 +117,13 @@ SITE_STATUS = tuple(s.value for s in SiteStatus)
 POLICIES = tuple(p.value for p in Policy)
 DISTRIBUTIONS = tuple(d.value for d in Distribution)
 BUCKETS = ("week", "day")
+INTEGER_CHOICES = ("yes", "no")
+#: units of measure that count pieces: products in them are planned in whole units when their
+#: ``integer_quantities`` is blank
+DISCRETE_UNITS = frozenset({"ea", "each", "pc", "pcs", "piece", "pieces", "unit", "units",
+                            "box", "boxes", "case", "cases", "carton", "cartons", "pack",
+                            "packs", "pallet", "pallets", "set", "sets", "kit", "kits",
+                            "roll", "rolls", "bottle", "bottles", "bag", "bags", "can", "cans"})
 
 _S, _F, _I, _D, _C = Kind.STR, Kind.FLOAT, Kind.INT, Kind.DATE, Kind.CHOICE
 
@@ -161,6 +168,10 @@ TABLES: dict[str, Table] = {
                 _f("price", _F, "selling price", unit="currency/unit", nonneg=True),
                 _f("holding_cost", _F, "cost of holding one unit for one period", default=0.0,
                    unit="currency/unit/period", nonneg=True),
+                _f("integer_quantities", _C, "planned in whole units (yes) or any quantity "
+                   "(no); blank = yes for a unit that counts pieces (ea, pcs, box, ...), no "
+                   "for one that measures (kg, l, m, ...); used when a plan asks for it "
+                   "(integer_quantities=None)", choices=INTEGER_CHOICES),
             ),
             key=("id",),
             meaning="finished goods and components",

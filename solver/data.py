@@ -17,6 +17,7 @@ import pandas as pd
 
 from chainlab.models import Network, SiteKind, SiteStatus, ValidationError
 from chainlab.models.errors import Issue
+from chainlab.models.schema import DISCRETE_UNITS
 from chainlab.solver.options import SolveOptions, Unmet
 
 #: site kinds that hold stock (and get inventory variables)
@@ -31,7 +32,8 @@ class PlanData:
     T: int
     #: active sites: kind, fixed_cost, capacity (DC throughput)
     sites: pd.DataFrame
-    #: per product: holding_cost (h), value (v), backlog, lost, safety penalties, bound (U)
+    #: per product: holding_cost (h), value (v), backlog, lost, safety penalties, bound (U),
+    #: whole (planned in whole units when ``options.integer_quantities`` is None)
     products: pd.DataFrame
     #: U[p,t], products x periods (see ``_bounds``)
     bound_t: np.ndarray
@@ -285,6 +287,7 @@ def product_parameters(net: Network, options: SolveOptions) -> pd.DataFrame:
     value = price.where(price > 0, p["standard_cost"].fillna(0.0))
     value = value.where(value > 0, 1.0)
     out = pd.DataFrame({"holding_cost": p["holding_cost"].fillna(0.0), "value": value})
+    out["whole"] = whole_units(p)
 
     def pen(opt, factor):
         return pd.Series(opt, index=p.index, dtype=float) if opt is not None else factor * value
@@ -293,6 +296,18 @@ def product_parameters(net: Network, options: SolveOptions) -> pd.DataFrame:
     out["lost_penalty"] = pen(options.lost_sales_penalty, 5.0)
     out["safety_penalty"] = pen(options.safety_stock_penalty, 0.05)
     return out
+
+
+def whole_units(products: pd.DataFrame) -> np.ndarray:
+    """Per product: planned in whole units when ``integer_quantities`` asks for it (``yes``),
+    or when it is blank and the product's unit counts pieces (``DISCRETE_UNITS``)."""
+    n = len(products)
+    flag = (products["integer_quantities"].fillna("").astype(str).str.lower().to_numpy()
+            if "integer_quantities" in products.columns else np.full(n, ""))
+    unit = (products["unit"].fillna("ea").astype(str).str.strip().str.lower()
+            if "unit" in products.columns else pd.Series("ea", index=products.index))
+    by_unit = unit.isin(DISCRETE_UNITS).to_numpy()
+    return np.where(flag == "yes", True, np.where(flag == "no", False, by_unit))
 
 
 def recipe_lines(net: Network, prod: pd.DataFrame) -> pd.DataFrame:

@@ -118,7 +118,17 @@ def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanM
 
 
 def _integer(m: PlanModel) -> bool:
-    return m.options.integer_quantities
+    """Every quantity integer (``integer_quantities=True``)."""
+    return m.options.integer_quantities is True
+
+
+def _whole(m: PlanModel, product) -> np.ndarray | bool:
+    """Integer orders of ``product`` (an array of IDs): all with ``integer_quantities=True``,
+    none with False, those whose product is planned in whole units with None."""
+    if m.options.integer_quantities is None:
+        return m.data.products["whole"].reindex(np.asarray(product)).fillna(False).to_numpy(
+            dtype=bool)
+    return _integer(m)
 
 
 def component_use(m: PlanModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,7 +163,7 @@ def add_production(m: PlanModel) -> None:
     most = np.nan_to_num(d.production["max_lot"].to_numpy(dtype=float), nan=INF)[item]
     b = m.lp.add_variables("make", key_frame(d.production, ["plant", "product"], item, t),
                            upper=np.where(blocked[item] | down | early, 0.0, most),
-                           integer=_integer(m))
+                           integer=_whole(m, d.production["product"].to_numpy()[item]))
     m.cost("production", b.pos(), d.production["unit_cost"].to_numpy()[item])
 
 
@@ -171,7 +181,8 @@ def add_shipments(m: PlanModel) -> None:
     T = m.data.T
     down = (f_out[arc, np.minimum(t, T - 1)] <= 0) | (f_in[arc, np.minimum(arrive, T - 1)] <= 0)
     b = m.lp.add_variables("ship", key_frame(a, ["lane", "product"], arc, t),
-                           upper=np.where(down, 0.0, INF), integer=_integer(m))
+                           upper=np.where(down, 0.0, INF),
+                           integer=_whole(m, a["product"].to_numpy()[arc]))
     m.cost("transport", b.pos(), a["cost_per_unit"].to_numpy()[arc])
     m.cost("purchase", b.pos(), a["purchase_cost"].to_numpy()[arc])
 

@@ -112,8 +112,10 @@ class SolveOptions:
     #: how lead times become periods and when receipts can leave again (see :class:`Timing`);
     #: the default keeps the nominal plan, ``"robust"`` plans for execution day by day
     timing: Timing = Timing.NOMINAL
-    #: make every quantity integer (whole units); turns an LP into a MILP
-    integer_quantities: bool = False
+    #: True: every quantity integer (whole units); None: the orders (make, ship) of each
+    #: product whose ``integer_quantities`` in products.csv says so (blank: by its unit, see
+    #: ``models.schema.DISCRETE_UNITS``); False: any quantity. Integers turn an LP into a MILP
+    integer_quantities: bool | None = False
     method: Method = Method.AUTO
     #: add the lot-sizing inequalities of :mod:`solver.lot_sizing` to a model with setups
     #: (valid cuts: the optimum is the same, the LP bound closer to it); False builds the

@@ -128,3 +128,27 @@ def test_supplier_order_multiple():
     p = solve(buying(order_multiple=15))
     assert p.objective == pytest.approx(95.0, rel=1e-9)
     assert p.purchases[["period", "quantity"]].values.tolist() == [[0, 15.0], [1, 15.0]]
+
+
+def direct(unit: str = "ea", integer: str = "") -> nets.Network:
+    """``plan_nets.direct`` (S sells FG at 2, shipped to C at 1; FG worth 5: backlog 2.5, lost
+    sale 25 per unit) with C wanting 10.5 and FG counted in ``unit``."""
+    return nets.net(1, [{"id": "S", "kind": "supplier"}, {"id": "C", "kind": "customer"}],
+                    [{"id": "FG", "standard_cost": 5, "unit": unit,
+                      "integer_quantities": integer}],
+                    [{"origin": "S", "destination": "C", "cost_per_unit": 1}],
+                    [("C", "FG", 0, 10.5)],
+                    supply=[{"supplier": "S", "product": "FG", "unit_cost": 2}])
+
+
+@pytest.mark.parametrize("unit, integer, whole", [("ea", "", True), ("kg", "", False),
+                                                  ("kg", "yes", True), ("ea", "no", False)])
+def test_integer_quantities_per_product(unit, integer, whole):
+    """Planned per product (integer_quantities=None): in whole units only 10 of the 10.5 can
+    be delivered, the half unit is owed at the end: 10 x 3 + 0.5 x (2.5 + 25) = 43.75;
+    in any quantity 10.5 x 3 = 31.5. Whole units by default for a unit that counts pieces."""
+    p = solve(direct(unit, integer), integer_quantities=None)
+    assert p.objective == pytest.approx(43.75 if whole else 31.5, rel=1e-9)
+    assert p.is_mip is whole
+    # the network's setting counts only when the plan asks for it
+    assert solve(direct(unit, integer)).objective == pytest.approx(31.5, rel=1e-9)
