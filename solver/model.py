@@ -432,17 +432,21 @@ def add_safety_stock(m: PlanModel) -> None:
 
 
 def add_end_inventory(m: PlanModel) -> None:
-    """inv[s,p,T-1] >= on_hand[s,p] when the end inventory must be the initial one
-    (the elastic variant adds end_short[s,p] >= 0 on the left at a violation cost of 0.5)."""
+    """inv[s,p,T-1] >= target[s,p]: on_hand[s,p] when the end inventory must be the initial
+    one, safety_stock[s,p] when it must be the safety stock (the elastic variant adds
+    end_short[s,p] >= 0 on the left at a violation cost of 0.5)."""
     d, lp = m.data, m.lp
-    if m.options.end_inventory is not EndInventory.INITIAL:
+    column = {EndInventory.INITIAL: "on_hand", EndInventory.SAFETY: "safety_stock"}.get(
+        m.options.end_inventory)
+    if column is None:
         return
     nodes = d.nodes
-    which = np.flatnonzero((nodes["on_hand"] > 0).to_numpy())
+    target = nodes[column].to_numpy()
+    which = np.flatnonzero(target > 0)
     if not len(which):
         return
     keys = nodes.iloc[which][["site", "product"]].reset_index(drop=True)
-    rows = lp.add_rows("end_stock", keys, nodes["on_hand"].to_numpy()[which], INF)
+    rows = lp.add_rows("end_stock", keys, target[which], INF)
     lp.add_terms(rows.pos(), m.var("inv").start + which * d.T + d.T - 1, 1.0)
     if m.elastic:
         under = lp.add_variables("end_short", keys)

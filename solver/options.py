@@ -27,6 +27,9 @@ class EndInventory(str, Enum):
     FREE = "free"
     #: at least the starting stock of every site and product (hard)
     INITIAL = "initial"
+    #: at least the safety stock of every site and product (hard): the plan does not drain
+    #: the DCs in its last periods
+    SAFETY = "safety"
 
 
 class Timing(str, Enum):

@@ -152,3 +152,14 @@ def test_integer_quantities_per_product(unit, integer, whole):
     assert p.is_mip is whole
     # the network's setting counts only when the plan asks for it
     assert solve(direct(unit, integer)).objective == pytest.approx(31.5, rel=1e-9)
+
+
+def test_end_inventory_at_the_safety_stock():
+    """D starts empty with a safety stock of 10 and nothing to deliver. Free, the plan pays
+    the soft floor (0.05 x 10 = 0.5 per unit short): 5. Made to end at the safety stock it
+    makes 10 (1 each), moves them to D (1 each) and holds them (0.1 each): 21."""
+    n = nets.stock_at_dc(safety=10, on_hand=0)
+    assert solve(n).objective == pytest.approx(5.0, rel=1e-9)
+    p = solve(n, end_inventory="safety")
+    assert p.objective == pytest.approx(21.0, rel=1e-9)
+    assert p.inventory.query("site == 'D'")["quantity"].tolist() == pytest.approx([10])
