@@ -13,6 +13,16 @@ own MPS export. Prints a table and writes JSON to ``benchmarks/results/``.
 
 Targets (issue 3): on L, chainlab's build at least 10x faster than the plain PuLP build, and
 chainlab's build + solve no slower than the fastest plain path.
+
+The bundled example (``scenarios/examples/acme``, size ``example``, a MILP: two products with
+setup costs and minimum lots) is planned at the default gap with the default backend, each
+formulation in its own process in the same run (the machine may be loaded: compare the two
+rows of one run, as ratios): ``setup-rows`` is the model with ``make <= M setup`` alone,
+``lot-sizing`` adds the cuts of ``solver.lot_sizing`` (the default), ``lot-sizing+integer``
+plans the orders of products counted in pieces in whole units (``integer_quantities=None``). Beside the wall-clock
+seconds: the CPU seconds of the run and the LP gap, (objective - LP relaxation) / objective,
+which no load on the machine changes. ``--example-only`` runs just these; ``--no-example``
+skips them. Target (issue 17): proven optimal in under 30 s.
 """
 
 from __future__ import annotations
@@ -55,6 +65,58 @@ def run_chainlab(size: str, backend: str, time_limit: float, seed: int) -> dict:
             "solve_seconds": p.solve_seconds - p.handoff_seconds,
             "total_seconds": p.build_seconds + p.solve_seconds,
             "status": p.status.value, "objective": p.objective, "peak_mb": peak_mb()}
+
+
+EXAMPLE = ROOT / "scenarios" / "examples" / "acme"
+#: formulations of the bundled example's MILP -> their SolveOptions
+FORMULATIONS = {"setup-rows": {"lot_sizing_cuts": False}, "lot-sizing": {},
+                "lot-sizing+integer": {"integer_quantities": None}}
+
+
+def run_example(formulation: str, time_limit: float) -> dict:
+    """The bundled example planned at the default gap with ``formulation``."""
+    from chainlab.models import Network
+    from chainlab.solver import plan, worker
+
+    net = Network.from_folder(EXAMPLE)
+    cpu = cpu_seconds()
+    p = plan(net, time_limit=time_limit, duals=False, **FORMULATIONS[formulation])
+    worker.shutdown()
+    cpu = cpu_seconds() - cpu
+    lp = lp_bound(net, FORMULATIONS[formulation])
+    return {"size": "example", "backend": p.backend, "path": formulation, **p.size,
+            "build_seconds": p.build_seconds, "handoff_seconds": p.handoff_seconds,
+            "solve_seconds": p.solve_seconds - p.handoff_seconds,
+            "total_seconds": p.build_seconds + p.solve_seconds, "cpu_seconds": cpu,
+            "status": p.status.value, "objective": p.objective, "gap": p.gap,
+            "lp_bound": lp, "root_gap": (p.objective - lp) / abs(p.objective)
+            if p.objective and lp is not None else None, "peak_mb": peak_mb()}
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (a loaded machine stretches
+    wall-clock time, much less the CPU a solve needs)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def lp_bound(net, changes: dict) -> float | None:
+    """The optimum of the LP relaxation of the bundled example's MILP (integers relaxed):
+    the bound the search starts from, the same on any machine."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from chainlab.solver.data import prepare
+    from chainlab.solver.model import build
+    from chainlab.solver.options import SolveOptions
+    from chainlab.solver.solve import solve_lp
+
+    options = SolveOptions(duals=False, **changes)
+    lp = build(prepare(net, None, options), options).lp.arrays()
+    raw = solve_lp(replace(lp, integer=np.zeros_like(lp.integer)), options)
+    return raw.objective
 
 
 def plain_pulp_model(net):
@@ -186,7 +248,9 @@ def run_plain(size: str, time_limit: float, seed: int, solve: bool) -> dict:
 
 def one(args) -> None:
     """Run one measurement in this process and print it as JSON (the parent's subprocess)."""
-    if args.one_path == "plain":
+    if args.one_size == "example":
+        row = run_example(args.one_path, args.time_limit)
+    elif args.one_path == "plain":
         row = run_plain(args.one_size, args.time_limit, args.seed, not args.no_plain_solve)
     else:
         row = run_chainlab(args.one_size, args.one_path, args.time_limit, args.seed)
@@ -198,9 +262,10 @@ def table(rows: list[dict]) -> str:
             ("constraints", "{:,}"), ("nonzeros", "{:,}"), ("build_seconds", "{:.2f}"),
             ("handoff_seconds", "{:.2f}"), ("solve_seconds", "{:.2f}"),
             ("total_seconds", "{:.2f}"), ("peak_mb", "{:,.0f}"), ("status", "{}"),
-            ("objective", "{:,.2f}")]
+            ("cpu_seconds", "{:.1f}"), ("objective", "{:,.2f}"), ("gap", "{:.2e}"),
+            ("root_gap", "{:.2e}")]
     head = ["size", "path", "backend", "vars", "rows", "nnz", "build s", "handoff s", "solve s",
-            "total s", "peak MB", "status", "objective"]
+            "total s", "peak MB", "status", "cpu s", "objective", "gap", "LP gap"]
     body = []
     for r in rows:
         body.append([("" if r.get(c) is None else f.format(r[c])) if c in r else "-"
@@ -223,6 +288,12 @@ def main(argv=None) -> int:
     ap.add_argument("--no-plain", action="store_true", help="skip the plain PuLP baseline")
     ap.add_argument("--no-plain-solve", action="store_true",
                     help="time only the plain PuLP build, not its CBC solve")
+    ap.add_argument("--no-example", action="store_true",
+                    help="skip the bundled example (both formulations)")
+    ap.add_argument("--example-only", action="store_true",
+                    help="run only the bundled example (both formulations)")
+    ap.add_argument("--formulations", nargs="+", default=list(FORMULATIONS),
+                    choices=list(FORMULATIONS), help="of the bundled example")
     ap.add_argument("--one-size", help=argparse.SUPPRESS)
     ap.add_argument("--one-path", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -230,24 +301,39 @@ def main(argv=None) -> int:
         one(args)
         return 0
     sizes = args.sizes + (["XL"] if args.xl and "XL" not in args.sizes else [])
+    jobs = [] if args.example_only else [
+        (size, path) for size in sizes
+        for path in list(args.backends) + ([] if args.no_plain else ["plain"])]
+    if not args.no_example:
+        jobs += [("example", f) for f in args.formulations]
     rows = []
-    for size in sizes:
-        paths = list(args.backends) + ([] if args.no_plain else ["plain"])
-        for path in paths:
-            cmd = [sys.executable, __file__, "--one-size", size, "--one-path", path,
-                   "--time-limit", str(args.time_limit), "--seed", str(args.seed)]
-            if args.no_plain_solve:
-                cmd.append("--no-plain-solve")
-            sys.stderr.write(f"{size} {path} ...\n")
-            r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-            if r.returncode != 0:
-                rows.append({"size": size, "path": path, "backend": path, "status": "error",
-                             "error": r.stderr[-500:]})
-                sys.stderr.write(r.stderr[-2000:])
-                continue
-            rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
-            sys.stderr.write(f"  {rows[-1].get('total_seconds', 0):.1f} s\n")
+    for size, path in jobs:
+        cmd = [sys.executable, __file__, "--one-size", size, "--one-path", path,
+               "--time-limit", str(args.time_limit), "--seed", str(args.seed)]
+        if args.no_plain_solve:
+            cmd.append("--no-plain-solve")
+        sys.stderr.write(f"{size} {path} ...\n")
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        if r.returncode != 0:
+            rows.append({"size": size, "path": path, "backend": path, "status": "error",
+                         "error": r.stderr[-500:]})
+            sys.stderr.write(r.stderr[-2000:])
+            continue
+        rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
+        sys.stderr.write(f"  {rows[-1].get('total_seconds', 0):.1f} s\n")
     print(table(rows))
+    ex = {r["path"]: r for r in rows if r["size"] == "example" and "total_seconds" in r}
+    if "lot-sizing+integer" in ex and "lot-sizing" in ex:
+        a, b = ex["lot-sizing+integer"], ex["lot-sizing"]
+        print(f"\nbundled example, whole units / any quantity: wall time "
+              f"{a['total_seconds'] / b['total_seconds']:.2f}x, CPU time "
+              f"{a['cpu_seconds'] / b['cpu_seconds']:.2f}x")
+    if "setup-rows" in ex and "lot-sizing" in ex:
+        a, b = ex["setup-rows"], ex["lot-sizing"]
+        print(f"\nbundled example, setup-rows / lot-sizing: wall time "
+              f"{a['total_seconds'] / b['total_seconds']:.2f}x, CPU time "
+              f"{a['cpu_seconds'] / b['cpu_seconds']:.2f}x; LP gap (optimum - LP relaxation) "
+              f"{a['root_gap']:.2e} -> {b['root_gap']:.2e}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = RESULTS / f"plan_bench-{stamp}.json"

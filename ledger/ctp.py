@@ -94,7 +94,8 @@ def promising_data(plan, net) -> PromisingData:
         "plant": prod["plant"].astype(str), "product": prod["product"].astype(str),
         "resource": _blank(prod["resource"]) if "resource" in prod else "",
         "hours_per_unit": _num(prod.get("hours_per_unit", pd.Series(0.0, index=prod.index))),
-        "lead_time_days": 0.0, "unit_cost": _num(prod["unit_cost"])})
+        "lead_time_days": _num(prod["lead_time_days"]) if "lead_time_days" in prod else 0.0,
+        "unit_cost": _num(prod["unit_cost"])})
     bom = net.bom.reset_index()
     bom = pd.DataFrame({"plant": _blank(bom["plant"]), "product": bom["product"].astype(str),
                         "component": bom["component"].astype(str),

@@ -159,7 +159,8 @@ def content_hash(orders: pd.DataFrame) -> str:
 
 #: the tables the adapter reads from a plan folder (``Plan.to_folder``) or ``Plan`` attributes
 PLAN_TABLES = {
-    "production": "plant, product, period, quantity",
+    "production": "plant, product, period (when the output is due), quantity; "
+                  "release_period (when the order is released) if it has a lead time",
     "purchases": "supplier, product, destination, period (when the order is placed), "
                  "quantity; arrival (period it arrives) or else lane lead times from the network",
     "shipments": "origin, destination, product, period (when it leaves), quantity; arrival "
@@ -225,7 +226,8 @@ def planned_orders_from_plan(plan, net=None, *, site_kinds: dict[str, str] | Non
                              ) -> pd.DataFrame:
     """Planned orders of a plan folder or ``Plan`` (see :data:`PLAN_TABLES`).
 
-    Production as is; purchases from ``purchases`` (placed in ``period``, due in ``arrival``);
+    Production released in ``release_period`` (when the table has it) and due in
+    ``period``; purchases from ``purchases`` (placed in ``period``, due in ``arrival``);
     transfers are shipments between plants and DCs (leave in ``period``, due in ``arrival``).
     Shipments to customers are deliveries, not planned orders. Without ``arrival`` columns the
     lead times come from network ``net`` (lanes, and ``supply.csv`` for the supplier's lead
@@ -257,7 +259,12 @@ def planned_orders_from_plan(plan, net=None, *, site_kinds: dict[str, str] | Non
         purchases = _supplier_lead(_with_due(purchases.rename(columns={"supplier": "origin"}),
                                              net, "purchases")
                                    .rename(columns={"origin": "supplier"}), net)
-    return derive_planned_orders(cal, production=t.get("production"), purchases=purchases,
+    production = t.get("production")
+    if production is not None and "release_period" in production.columns:
+        # released the production lead time before the output is due
+        production = production.assign(due_period=production["period"],
+                                       period=production["release_period"])
+    return derive_planned_orders(cal, production=production, purchases=purchases,
                                  transfers=transfers)
 
 

@@ -117,6 +117,13 @@ SITE_STATUS = tuple(s.value for s in SiteStatus)
 POLICIES = tuple(p.value for p in Policy)
 DISTRIBUTIONS = tuple(d.value for d in Distribution)
 BUCKETS = ("week", "day")
+INTEGER_CHOICES = ("yes", "no")
+#: units of measure that count pieces: products in them are planned in whole units when their
+#: ``integer_quantities`` is blank
+DISCRETE_UNITS = frozenset({"ea", "each", "pc", "pcs", "piece", "pieces", "unit", "units",
+                            "box", "boxes", "case", "cases", "carton", "cartons", "pack",
+                            "packs", "pallet", "pallets", "set", "sets", "kit", "kits",
+                            "roll", "rolls", "bottle", "bottles", "bag", "bags", "can", "cans"})
 
 _S, _F, _I, _D, _C = Kind.STR, Kind.FLOAT, Kind.INT, Kind.DATE, Kind.CHOICE
 
@@ -161,6 +168,10 @@ TABLES: dict[str, Table] = {
                 _f("price", _F, "selling price", unit="currency/unit", nonneg=True),
                 _f("holding_cost", _F, "cost of holding one unit for one period", default=0.0,
                    unit="currency/unit/period", nonneg=True),
+                _f("integer_quantities", _C, "planned in whole units (yes) or any quantity "
+                   "(no); blank = yes for a unit that counts pieces (ea, pcs, box, ...), no "
+                   "for one that measures (kg, l, m, ...); used when a plan asks for it "
+                   "(integer_quantities=None)", choices=INTEGER_CHOICES),
             ),
             key=("id",),
             meaning="finished goods and components",
@@ -192,6 +203,15 @@ TABLES: dict[str, Table] = {
                    default=0.0, unit="currency/setup", nonneg=True),
                 _f("min_lot", _F, "smallest quantity per period when made at all", default=0.0,
                    unit="units", nonneg=True),
+                _f("max_lot", _F, "most made per period; blank = only the capacity limits it",
+                   unit="units", nonneg=True),
+                _f("lot_multiple", _F, "what is made in a period is a whole number of these; "
+                   "blank = any quantity", unit="units", nonneg=True),
+                _f("setup_hours", _F, "resource hours each setup takes from its period",
+                   default=0.0, unit="hours/setup", nonneg=True),
+                _f("lead_time_days", _F, "days from the release of a production order to its "
+                   "output; the components are used in the release period", default=0.0,
+                   unit="days", nonneg=True),
             ),
             key=("plant", "product"),
             meaning="which plant can make which product, at what cost and on which resource",
@@ -218,6 +238,10 @@ TABLES: dict[str, Table] = {
                    unit="units/period", nonneg=True),
                 _f("lead_time_days", _F, "days from order to shipment", default=0.0, unit="days",
                    nonneg=True),
+                _f("min_order", _F, "smallest order per period (summed over destinations) when "
+                   "ordering at all", default=0.0, unit="units", nonneg=True),
+                _f("order_multiple", _F, "what is ordered in a period is a whole number of "
+                   "these; blank = any quantity", unit="units", nonneg=True),
             ),
             key=("supplier", "product"),
             meaning="what suppliers sell, at what price, capacity and lead time",

@@ -204,6 +204,19 @@ def check_tables(tables: dict[str, pd.DataFrame], cal: Calendar | None,
     ctx["production"].flag(uses_hours, "resource", "is blank but hours_per_unit > 0; name the "
                            "resource whose hours this product uses")
 
+    # lots: max_lot >= min_lot, multiples > 0, a setup's hours need a resource
+    def num(df, c):
+        return df[c].to_numpy(dtype=float)
+
+    lo, hi = num(prod, "min_lot"), num(prod, "max_lot")
+    ctx["production"].flag(~np.isnan(hi) & (hi < lo), "max_lot", "{v} is below min_lot; raise "
+                           "max_lot or lower min_lot (no quantity could be made)")
+    for n, c in (("production", "lot_multiple"), ("supply", "order_multiple")):
+        ctx[n].flag(num(t[n], c) == 0, c, "is 0; give a positive multiple or leave it blank "
+                    "for any quantity")
+    ctx["production"].flag((num(prod, "setup_hours") > 0) & ~has_res, "setup_hours",
+                           "{v} hours per setup but no resource; name the resource they use")
+
     # kinds
     def kind_is(n, col, allowed, msg):
         s = t[n][col]

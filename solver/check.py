@@ -100,8 +100,16 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     rows = net.production.reset_index()[["plant", "product"]].reset_index(names="prow")
     recipes = recipes.drop(columns=["plant", "product"]).merge(rows, on="prow")
     use = prod.merge(recipes, on=["plant", "product"])
+    # components are used when the order is released, the production lead time before output
+    plead = timing.to_buckets(cal, net.production["lead_time_days"].to_numpy())
+    plead = pd.Series(plead, index=net.production.index)
+    released = use["period"].to_numpy() - plead.loc[list(zip(use["plant"], use["product"]))
+                                                    ].to_numpy() if len(use) else use["period"]
     use = pd.DataFrame({"site": use["plant"], "product": use["component"],
-                        "period": use["period"], "q": use["quantity_x"] * use["quantity_y"]})
+                        "period": released, "q": use["quantity_x"] * use["quantity_y"]})
+    if keys and (prod["period"].to_numpy() < plead.loc[keys].to_numpy()).any():
+        problems.append("production released before the horizon (output earlier than its "
+                        "lead time)")
 
     # flow conservation at plants and DCs
     flows = pd.concat([
@@ -190,7 +198,9 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     # capacities
     res = net.resources["hours_per_period"]
     p_rows = net.production
-    hours = prod.assign(h=prod["quantity"] * p_rows.loc[keys, "hours_per_unit"].to_numpy(),
+    made = prod["quantity"].to_numpy() > tol
+    hours = prod.assign(h=prod["quantity"] * p_rows.loc[keys, "hours_per_unit"].to_numpy()
+                        + made * p_rows.loc[keys, "setup_hours"].to_numpy(),
                         r=p_rows.loc[keys, "resource"].to_numpy() if keys else [])
     used_hours = hours[hours["r"] != ""].groupby(["plant", "r", "period"])["h"].sum()
     for (k, r, t), h in used_hours.items():
@@ -223,6 +233,21 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
     small = (lots["quantity"] > tol) & (lots["quantity"] < lots["min_lot"] - tol)
     if small.any():
         problems.append(f"{small.sum()} production lot(s) under their minimum lot")
+    if keys:
+        q = prod["quantity"].to_numpy()
+        most = p_rows.loc[keys, "max_lot"].to_numpy(dtype=float)
+        if (q > most + tol * np.maximum(1, most)).any():
+            problems.append("production lot(s) over their maximum lot")
+        problems += _multiples("production", q, p_rows.loc[keys, "lot_multiple"], tol)
+    bought = from_sup.groupby(["origin", "product", "period"])["quantity"].sum()
+    if len(bought):
+        offer = sup.loc[list(zip(bought.index.get_level_values(0),
+                                 bought.index.get_level_values(1)))]
+        moq = offer["min_order"].to_numpy(dtype=float)
+        q = bought.to_numpy()
+        if ((q > tol) & (q < moq - tol * np.maximum(1, moq))).any():
+            problems.append("supplier order(s) under their minimum order quantity")
+        problems += _multiples("supplier orders", q, offer["order_multiple"], tol)
 
     # costs by category, recomputed
     pen = product_parameters(net, opts) if opts is not None else None
@@ -261,3 +286,12 @@ def check_plan(plan: Plan, net: Network, demand=None, tol: float = 1e-6) -> list
         problems.append(f"objective {plan.objective:,.6f} differs from the recomputed cost "
                         f"{total:,.6f}")
     return problems
+
+
+def _multiples(what: str, q: np.ndarray, multiple: pd.Series, tol: float) -> list[str]:
+    """A problem when a quantity with a multiple (not NaN) is not a whole number of it."""
+    m = multiple.to_numpy(dtype=float)
+    has = np.isfinite(m) & (m > 0)
+    n = np.where(has, q / np.where(has, m, 1.0), 0.0)
+    off = has & (np.abs(n - np.round(n)) > tol * np.maximum(1.0, n))
+    return [f"{off.sum()} {what} not a whole number of their multiple"] if off.any() else []

@@ -17,6 +17,7 @@ import pandas as pd
 
 from chainlab.models import Network, SiteKind, SiteStatus, ValidationError
 from chainlab.models.errors import Issue
+from chainlab.models.schema import DISCRETE_UNITS
 from chainlab.solver.options import SolveOptions, Unmet
 
 #: site kinds that hold stock (and get inventory variables)
@@ -31,19 +32,22 @@ class PlanData:
     T: int
     #: active sites: kind, fixed_cost, capacity (DC throughput)
     sites: pd.DataFrame
-    #: per product: holding_cost (h), value (v), backlog, lost, safety penalties, bound (U)
+    #: per product: holding_cost (h), value (v), backlog, lost, safety penalties, bound (U),
+    #: whole (planned in whole units when ``options.integer_quantities`` is None)
     products: pd.DataFrame
     #: U[p,t], products x periods (see ``_bounds``)
     bound_t: np.ndarray
     #: production rows at active plants: plant, product, unit_cost, resource, hours_per_unit,
-    #: setup_cost, min_lot, hours_available, big_m (over the horizon)
+    #: setup_cost, min_lot, max_lot, lot_multiple (NaN = none), setup_hours, lead (buckets
+    #: from release to output), hours_available, big_m (over the horizon)
     production: pd.DataFrame
     #: components used per production row: prow (row of ``production``), plant, product,
     #: component, quantity
     recipes: pd.DataFrame
     #: resources at active plants: plant, resource, hours_per_period
     resources: pd.DataFrame
-    #: supply offers of active suppliers: supplier, product, unit_cost, capacity, lead (buckets)
+    #: supply offers of active suppliers: supplier, product, unit_cost, capacity, lead (buckets),
+    #: min_order, order_multiple (NaN = none)
     supply: pd.DataFrame
     #: active lanes (index = lane ID): origin, destination, cost_per_unit, lead (buckets),
     #: capacity, fixed_cost, min_shipment, origin_kind, destination_kind, big_m
@@ -158,14 +162,16 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
 
     products = product_parameters(net, options)
 
-    prod = net.production.reset_index()
+    prod = _with_columns(net.production.reset_index(), LOT_COLUMNS)
     prod = prod[prod["plant"].map(kind).eq(SiteKind.PLANT)].reset_index(drop=True)
+    # production lead time in buckets: an order released in t - lead delivers in t
+    prod["lead"] = options.timing.to_buckets(cal, prod["lead_time_days"].to_numpy())
     recipes = recipe_lines(net, prod)
 
     res = net.resources.reset_index()
     res = res[res["plant"].map(kind).eq(SiteKind.PLANT)].reset_index(drop=True)
 
-    sup = net.supply.reset_index()
+    sup = _with_columns(net.supply.reset_index(), ORDER_COLUMNS)
     sup = sup[sup["supplier"].map(kind).eq(SiteKind.SUPPLIER)].reset_index(drop=True)
     sup = sup.rename(columns={"capacity_per_period": "capacity"})
     sup["lead"] = options.timing.to_buckets(cal, sup["lead_time_days"].to_numpy())
@@ -218,18 +224,20 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
     grid = grid.sort_values(["pair", "period"]).reset_index(drop=True)
 
     # upper bounds on useful quantities, for big-M constraints of the MILP features
+    # what rounding up to a lot or order size can add to a period's quantity
+    rounding = pd.concat([prod[["product", "lot_multiple"]].set_axis(["product", "q"], axis=1),
+                          sup[["product", "order_multiple"]].set_axis(["product", "q"], axis=1),
+                          sup[["product", "min_order"]].set_axis(["product", "q"], axis=1)])
+    rounding = rounding.groupby("product")["q"].max().reindex(products.index).fillna(0.0)
     bound_t = _bounds(products.index, d, nodes, recipes, T,
-                      carried=options.unmet is Unmet.BACKLOG)
+                      carried=options.unmet is Unmet.BACKLOG, extra=rounding.to_numpy())
     products["bound"] = bound_t.max(axis=1)
     prod = prod.merge(res, on=["plant", "resource"], how="left")
     prod["hours_available"] = prod["hours_per_period"]
     prod = prod.drop(columns="hours_per_period")
-    by_hours = np.where(prod["hours_per_unit"] > 0,
-                        prod["hours_available"] / prod["hours_per_unit"].where(
-                            prod["hours_per_unit"] > 0, 1.0), np.inf)
+    by_hours = max_by_hours(prod)
     # a minimum lot may force more than is needed: M >= min_lot keeps that possible
-    prod["big_m"] = np.fmax(np.fmin(np.nan_to_num(by_hours, nan=np.inf),
-                                    prod["product"].map(products["bound"]).to_numpy()),
+    prod["big_m"] = np.fmax(np.fmin(by_hours, prod["product"].map(products["bound"]).to_numpy()),
                             prod["min_lot"].to_numpy())
     lane_bound = arcs.assign(b=arcs["product"].map(products["bound"])).groupby("lane")["b"].sum()
     lanes["big_m"] = np.fmin(lanes["capacity"].fillna(np.inf),
@@ -244,6 +252,32 @@ def prepare(net: Network, demand=None, options: SolveOptions | None = None) -> P
                     lag=options.timing.lag)
 
 
+#: optional production columns of lots and lead times, and their defaults (NaN = none)
+LOT_COLUMNS = {"max_lot": np.nan, "lot_multiple": np.nan, "setup_hours": 0.0,
+               "lead_time_days": 0.0}
+#: optional supply columns of order sizes, and their defaults
+ORDER_COLUMNS = {"min_order": 0.0, "order_multiple": np.nan}
+
+
+def _with_columns(df: pd.DataFrame, defaults: dict) -> pd.DataFrame:
+    """``df`` with every column of ``defaults`` (tables built in code may lack the optional
+    ones), blanks filled with the default."""
+    df = df.copy()
+    for c, v in defaults.items():
+        df[c] = df[c].astype(float).fillna(v) if c in df.columns else v
+    return df
+
+
+def max_by_hours(prod: pd.DataFrame) -> np.ndarray:
+    """Most each production row can make in a period: the hours of its resource less one
+    setup, over the hours per unit, and at most ``max_lot`` (inf when neither limits it)."""
+    hpu = prod["hours_per_unit"].to_numpy(dtype=float)
+    hours = prod["hours_available"].to_numpy(dtype=float) - prod["setup_hours"].to_numpy()
+    by_hours = np.where(hpu > 0, np.maximum(hours, 0.0) / np.where(hpu > 0, hpu, 1.0), np.inf)
+    by_hours = np.nan_to_num(by_hours, nan=np.inf)
+    return np.fmin(by_hours, np.nan_to_num(prod["max_lot"].to_numpy(dtype=float), nan=np.inf))
+
+
 def product_parameters(net: Network, options: SolveOptions) -> pd.DataFrame:
     """Per product (index = product ID): holding_cost (h), value (v: price, else
     standard_cost, else 1) and the backlog, lost-sales and safety-stock penalties
@@ -253,6 +287,7 @@ def product_parameters(net: Network, options: SolveOptions) -> pd.DataFrame:
     value = price.where(price > 0, p["standard_cost"].fillna(0.0))
     value = value.where(value > 0, 1.0)
     out = pd.DataFrame({"holding_cost": p["holding_cost"].fillna(0.0), "value": value})
+    out["whole"] = whole_units(p)
 
     def pen(opt, factor):
         return pd.Series(opt, index=p.index, dtype=float) if opt is not None else factor * value
@@ -261,6 +296,18 @@ def product_parameters(net: Network, options: SolveOptions) -> pd.DataFrame:
     out["lost_penalty"] = pen(options.lost_sales_penalty, 5.0)
     out["safety_penalty"] = pen(options.safety_stock_penalty, 0.05)
     return out
+
+
+def whole_units(products: pd.DataFrame) -> np.ndarray:
+    """Per product: planned in whole units when ``integer_quantities`` asks for it (``yes``),
+    or when it is blank and the product's unit counts pieces (``DISCRETE_UNITS``)."""
+    n = len(products)
+    flag = (products["integer_quantities"].fillna("").astype(str).str.lower().to_numpy()
+            if "integer_quantities" in products.columns else np.full(n, ""))
+    unit = (products["unit"].fillna("ea").astype(str).str.strip().str.lower()
+            if "unit" in products.columns else pd.Series("ea", index=products.index))
+    by_unit = unit.isin(DISCRETE_UNITS).to_numpy()
+    return np.where(flag == "yes", True, np.where(flag == "no", False, by_unit))
 
 
 def recipe_lines(net: Network, prod: pd.DataFrame) -> pd.DataFrame:
@@ -323,12 +370,14 @@ def _arcs(lanes, prod, sup, inv, d, recipes, kind):
 
 
 def _bounds(products: pd.Index, d: pd.DataFrame, nodes: pd.DataFrame, recipes: pd.DataFrame,
-            T: int, carried: bool) -> np.ndarray:
+            T: int, carried: bool, extra: np.ndarray | None = None) -> np.ndarray:
     """U[p,t] (products x periods): more of product p than any cost-minimal plan makes or
     moves in period t: the demand for p still to come from t on (all of it when unmet
     demand is carried, since backlog from before t may be served in t), plus stock on hand
-    twice (it may be moved, and rebuilt by the end), plus safety stocks, plus what the
-    products made from p need: U[p,t] = rest[p,t] + 2 stock[p] + floors[p] + sum_q bom[q,p] U[q,t].
+    twice (it may be moved, and rebuilt by the end), plus safety stocks, plus ``extra[p]``
+    (the most that rounding a lot or an order of p up to its multiple or minimum adds), plus
+    what the products made from p need:
+    U[p,t] = rest[p,t] + 2 stock[p] + floors[p] + extra[p] + sum_q bom[q,p] U[q,t].
     """
     n = len(products)
     pos = pd.Index(products)
@@ -344,6 +393,9 @@ def _bounds(products: pd.Index, d: pd.DataFrame, nodes: pd.DataFrame, recipes: p
         np.add.at(stock, pos.get_indexer(nodes["product"]),
                   2 * nodes["on_hand"].to_numpy() + nodes["safety_stock"].to_numpy())
     base = rest + stock[:, None]
+    if extra is not None:
+        # a lot or order rounded up to its multiple (or minimum) makes or buys up to this more
+        base = base + extra[:, None]
     use = recipes.groupby(["product", "component"])["quantity"].max().reset_index()
     parent = pos.get_indexer(use["product"])
     child = pos.get_indexer(use["component"])

@@ -16,7 +16,7 @@ import numpy as np
 from chainlab.solver.backends.base import Capability
 from chainlab.solver.data import STOCK_KINDS, PlanData
 from chainlab.solver.model import build
-from chainlab.solver.options import SolveOptions
+from chainlab.solver.options import EndInventory, SolveOptions
 from chainlab.solver.result import Bottleneck, Diagnosis, Shortfall
 from chainlab.solver.solution import CAPACITY_ROWS, TOL, clean
 from chainlab.solver.solve import solve_lp, with_fallback
@@ -107,12 +107,15 @@ def _violations(m, x) -> list[str]:
     b = m.lp.variables.get("end_short")
     if b is not None:
         v = x[b.start:b.stop]
-        on_hand = m.data.nodes.set_index(["site", "product"])["on_hand"]
+        initial = m.options.end_inventory is EndInventory.INITIAL
+        column, what = ("on_hand", "starting stock") if initial else ("safety_stock",
+                                                                       "safety stock")
+        target = m.data.nodes.set_index(["site", "product"])[column]
         for (s, p), under in zip(b.keys.itertuples(index=False), v):
             if under > TOL:
-                oh = on_hand.loc[(s, p)]
+                oh = target.loc[(s, p)]
                 out.append(f"{s} can end with at most {oh - under:,.6g} of {p}, below its "
-                           f"starting stock {oh:,.6g} (end_inventory=initial)")
+                           f"{what} {oh:,.6g} (end_inventory={m.options.end_inventory.value})")
     return out
 
 

@@ -124,15 +124,16 @@ class LinearProgram:
     n_rows: int = 0
 
     def add_variables(self, name: str, keys: pd.DataFrame, lower=0.0, upper=INF,
-                      integer: bool = False) -> Block:
-        """A block of ``len(keys)`` variables; ``lower``/``upper`` scalars or arrays."""
+                      integer=False) -> Block:
+        """A block of ``len(keys)`` variables; ``lower``/``upper``/``integer`` scalars or
+        arrays."""
         if name in self.variables:
             raise ValueError(f"variable block {name!r} exists already")
         n = len(keys)
         b = Block(name, self.n_vars, keys.reset_index(drop=True))
         self._lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (n,)))
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (n,)))
-        self._integer.append(np.full(n, bool(integer)))
+        self._integer.append(np.broadcast_to(np.asarray(integer, dtype=bool), (n,)).copy())
         self.variables[name] = b
         self.n_vars += n
         return b

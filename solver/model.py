@@ -24,8 +24,11 @@ import numpy as np
 import pandas as pd
 
 from chainlab.models import SiteKind
-from chainlab.solver.data import STOCK_KINDS, PlanData
+from chainlab.solver.data import STOCK_KINDS, PlanData, max_by_hours
 from chainlab.solver.index import NODE, PAIR, PlanIndex, grid, key_frame, lookup, plan_index
+from chainlab.solver.lot_sizing import CUT_ROWS, add_lot_sizing_cuts, setup_rows
+from chainlab.solver.lots import BIG_M_ROWS as ORDER_BIG_M_ROWS
+from chainlab.solver.lots import add_lot_multiples, add_supplier_orders
 from chainlab.solver.lp import INF, Block, LinearProgram, LPArrays
 from chainlab.solver.options import EndInventory, SolveOptions, Unmet
 
@@ -42,6 +45,8 @@ class PlanModel:
     #: arc and period of each ship variable, stock point of each arc end, ... (see
     #: :class:`~solver.index.PlanIndex`)
     ix: PlanIndex = field(init=False)
+    #: M[k,p,t] of each setup variable (see :func:`add_setups`), for the cuts that tighten it
+    setup_big_m: np.ndarray | None = field(init=False, default=None)
 
     def __post_init__(self):
         self.ix = plan_index(self.data)
@@ -65,16 +70,21 @@ class PlanModel:
         (M = hours / hours_per_unit) and may take the dual that belongs to the capacity."""
         fixed = lp.with_integers_fixed(x)
         upper = fixed.row_upper.copy()
+        lower = fixed.row_lower.copy()
+        for row in CUT_ROWS:
+            if row in self.lp.rows:
+                r = self.lp.rows[row]
+                lower[r.start:r.stop], upper[r.start:r.stop] = -INF, INF
         for row, var in BIG_M_ROWS.items():
             if row in self.lp.rows:
                 r, v = self.lp.rows[row], self.lp.variables[var]
                 upper[r.start:r.stop][fixed.lower[v.start:v.stop] > 0.5] = INF
-        return replace(fixed, row_upper=upper)
+        return replace(fixed, row_lower=lower, row_upper=upper)
 
 
 #: big-M rows ``x <= M y`` -> their binary ``y``, keyed alike (row i of the block goes with
 #: variable i): see :meth:`PlanModel.pricing_lp`
-BIG_M_ROWS = {"setup_max": "setup", "lane_use_max": "use"}
+BIG_M_ROWS = {"setup_max": "setup", "lane_use_max": "use", **ORDER_BIG_M_ROWS}
 
 
 def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanModel:
@@ -95,6 +105,10 @@ def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanM
     add_safety_stock(m)
     add_end_inventory(m)
     add_setups(m)
+    add_lot_multiples(m)
+    add_supplier_orders(m)
+    if options.lot_sizing_cuts:
+        add_lot_sizing_cuts(m)
     add_lane_fixed_costs(m)
     add_site_fixed_costs(m)
     return m
@@ -104,14 +118,39 @@ def build(data: PlanData, options: SolveOptions, elastic: bool = False) -> PlanM
 
 
 def _integer(m: PlanModel) -> bool:
-    return m.options.integer_quantities
+    """Every quantity integer (``integer_quantities=True``)."""
+    return m.options.integer_quantities is True
+
+
+def _whole(m: PlanModel, product) -> np.ndarray | bool:
+    """Integer orders of ``product`` (an array of IDs): all with ``integer_quantities=True``,
+    none with False, those whose product is planned in whole units with None."""
+    if m.options.integer_quantities is None:
+        return m.data.products["whole"].reindex(np.asarray(product)).fillna(False).to_numpy(
+            dtype=bool)
+    return _integer(m)
+
+
+def component_use(m: PlanModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(recipe line, period t, make variable) of every component use: the components of an
+    order are used when it is released, so line r in t goes with make[k,p,t + lead[k,p]]
+    (-1 where that is past the horizon)."""
+    d = m.data
+    rc = d.recipes
+    r_item, r_t = grid(len(rc), d.T)
+    prow = rc["prow"].to_numpy()[r_item]
+    out_t = r_t + d.production["lead"].to_numpy()[prow]
+    pos = np.where(out_t < d.T, m.var("make").start + prow * d.T + out_t, -1)
+    return r_item, r_t, pos
 
 
 # ---------------------------------------------------------------- variables
 
 
 def add_production(m: PlanModel) -> None:
-    """make[k,p,t] >= 0 for each production row; cost: unit_cost * make (production)."""
+    """0 <= make[k,p,t] <= max_lot[k,p] for each production row, the output of the orders
+    due in t (released in t - lead[k,p], so make = 0 for t < lead); cost: unit_cost * make
+    (production)."""
     d = m.data
     item, t = m.ix.make_row, m.ix.make_t
     # a product whose component can never be at the plant cannot be made there
@@ -119,8 +158,12 @@ def add_production(m: PlanModel) -> None:
     blocked[d.recipes["prow"].to_numpy()[m.ix.comp_node < 0]] = True
     # a plant that is down for a whole period makes nothing in it (capacity_changes)
     down = d.factor(d.production["plant"].to_numpy())[item, t] <= 0
+    # an order delivering in t is released in t - lead: not before the first period
+    early = t < d.production["lead"].to_numpy()[item]
+    most = np.nan_to_num(d.production["max_lot"].to_numpy(dtype=float), nan=INF)[item]
     b = m.lp.add_variables("make", key_frame(d.production, ["plant", "product"], item, t),
-                           upper=np.where(blocked[item] | down, 0.0, INF), integer=_integer(m))
+                           upper=np.where(blocked[item] | down | early, 0.0, most),
+                           integer=_whole(m, d.production["product"].to_numpy()[item]))
     m.cost("production", b.pos(), d.production["unit_cost"].to_numpy()[item])
 
 
@@ -138,7 +181,8 @@ def add_shipments(m: PlanModel) -> None:
     T = m.data.T
     down = (f_out[arc, np.minimum(t, T - 1)] <= 0) | (f_in[arc, np.minimum(arrive, T - 1)] <= 0)
     b = m.lp.add_variables("ship", key_frame(a, ["lane", "product"], arc, t),
-                           upper=np.where(down, 0.0, INF), integer=_integer(m))
+                           upper=np.where(down, 0.0, INF),
+                           integer=_whole(m, a["product"].to_numpy()[arc]))
     m.cost("transport", b.pos(), a["cost_per_unit"].to_numpy()[arc])
     m.cost("purchase", b.pos(), a["purchase_cost"].to_numpy()[arc])
 
@@ -180,7 +224,8 @@ def add_customer_service(m: PlanModel) -> None:
 
 def add_inventory_balance(m: PlanModel) -> None:
     """inv[s,p,t] = inv[s,p,t-1] + sum_l ship[l,p,t-L_l] (into s) + make[s,p,t]
-    - sum_l ship[l,p,t] (out of s) - sum_q bom[q,p,s] * make[s,q,t],  inv[s,p,-1] = on_hand."""
+    - sum_l ship[l,p,t] (out of s) - sum_q bom[q,p,s] * make[s,q,t+lead[s,q]],
+    inv[s,p,-1] = on_hand (components are used when an order is released)."""
     d, lp = m.data, m.lp
     T = d.T
     nodes = d.nodes
@@ -207,10 +252,9 @@ def add_inventory_balance(m: PlanModel) -> None:
     rc = d.recipes
     if len(rc):
         # every (recipe line, period): the component node's row, the parent's make variable
-        r_item, r_t = grid(len(rc), T)
+        r_item, r_t, make_pos = component_use(m)
         cn = ix.comp_node[r_item]
-        ok = cn >= 0
-        make_pos = make.start + rc["prow"].to_numpy()[r_item] * T + r_t
+        ok = (cn >= 0) & (make_pos >= 0)
         lp.add_terms(rows.start + cn[ok] * T + r_t[ok], make_pos[ok],
                      rc["quantity"].to_numpy()[r_item][ok])
 
@@ -247,10 +291,9 @@ def add_handling_lag(m: PlanModel) -> None:
     lp.add_terms(rows.start + row_of[origin_node[arc][out]] * T + st[out],
                  m.var("ship").pos()[out], 1.0)
     if len(rc):
-        r_item, r_t = grid(len(rc), T)
+        r_item, r_t, make_pos = component_use(m)
         cn = comp_node[r_item]
-        ok = cn >= 0
-        make_pos = m.var("make").start + rc["prow"].to_numpy()[r_item] * T + r_t
+        ok = (cn >= 0) & (make_pos >= 0)
         lp.add_terms(rows.start + row_of[cn[ok]] * T + r_t[ok], make_pos[ok],
                      rc["quantity"].to_numpy()[r_item][ok])
 
@@ -389,17 +432,21 @@ def add_safety_stock(m: PlanModel) -> None:
 
 
 def add_end_inventory(m: PlanModel) -> None:
-    """inv[s,p,T-1] >= on_hand[s,p] when the end inventory must be the initial one
-    (the elastic variant adds end_short[s,p] >= 0 on the left at a violation cost of 0.5)."""
+    """inv[s,p,T-1] >= target[s,p]: on_hand[s,p] when the end inventory must be the initial
+    one, safety_stock[s,p] when it must be the safety stock (the elastic variant adds
+    end_short[s,p] >= 0 on the left at a violation cost of 0.5)."""
     d, lp = m.data, m.lp
-    if m.options.end_inventory is not EndInventory.INITIAL:
+    column = {EndInventory.INITIAL: "on_hand", EndInventory.SAFETY: "safety_stock"}.get(
+        m.options.end_inventory)
+    if column is None:
         return
     nodes = d.nodes
-    which = np.flatnonzero((nodes["on_hand"] > 0).to_numpy())
+    target = nodes[column].to_numpy()
+    which = np.flatnonzero(target > 0)
     if not len(which):
         return
     keys = nodes.iloc[which][["site", "product"]].reset_index(drop=True)
-    rows = lp.add_rows("end_stock", keys, nodes["on_hand"].to_numpy()[which], INF)
+    rows = lp.add_rows("end_stock", keys, target[which], INF)
     lp.add_terms(rows.pos(), m.var("inv").start + which * d.T + d.T - 1, 1.0)
     if m.elastic:
         under = lp.add_variables("end_short", keys)
@@ -411,12 +458,14 @@ def add_end_inventory(m: PlanModel) -> None:
 
 def add_setups(m: PlanModel) -> None:
     """make[k,p,t] <= M[k,p] * setup[k,p,t] and make[k,p,t] >= min_lot[k,p] * setup[k,p,t]
-    for production rows with a setup cost or a minimum lot; cost: setup_cost * setup (setup).
-    M[k,p,t] = max(min(hours / hours_per_unit, U[p,t]), min_lot[k,p]) with U[p,t] a bound on
-    what period t can usefully make (see ``solver.data._bounds``)."""
+    for production rows with a setup cost, a minimum lot or setup hours; cost: setup_cost *
+    setup (setup); setup_hours[k,p] * setup[k,p,t] more on the left of the resource row of
+    (k, t) (:func:`add_resource_capacity`). M[k,p,t] = max(min((hours - setup_hours) /
+    hours_per_unit, max_lot, U[p,t]), min_lot[k,p]) with U[p,t] a bound on what period t can
+    usefully make (see ``solver.data._bounds``)."""
     d, lp = m.data, m.lp
     pr = d.production
-    which = np.flatnonzero(((pr["setup_cost"] > 0) | (pr["min_lot"] > 0)).to_numpy())
+    which = setup_rows(pr)
     if not len(which):
         return
     k, t = grid(len(which), d.T)
@@ -426,12 +475,11 @@ def add_setups(m: PlanModel) -> None:
     make_pos = m.var("make").start + row * d.T + t
     up = lp.add_rows("setup_max", keys, -INF, 0.0)
     lp.add_terms(up.pos(), make_pos, 1.0)
-    # M[k,p,t] = max(min(hours / hours_per_unit, U[p,t]), min_lot)
-    by_hours = np.where(pr["hours_per_unit"] > 0, pr["hours_available"] / pr["hours_per_unit"]
-                        .where(pr["hours_per_unit"] > 0, 1.0), np.inf)
-    by_hours = np.nan_to_num(by_hours.astype(float), nan=np.inf)[row]
+    # M[k,p,t] = max(min((hours - setup_hours) / hours_per_unit, max_lot, U[p,t]), min_lot)
+    by_hours = max_by_hours(pr)[row]
     u = d.bound_t[d.products.index.get_indexer(pr["product"].to_numpy()[row]), t]
     big_m = np.fmax(np.fmin(by_hours, u), pr["min_lot"].to_numpy()[row])
+    m.setup_big_m = big_m
     lp.add_terms(up.pos(), setup.pos(), -big_m)
     lot = pr["min_lot"].to_numpy()[row]
     has_lot = lot > 0
@@ -440,6 +488,11 @@ def add_setups(m: PlanModel) -> None:
         lp.add_terms(lo.pos(), make_pos[has_lot], 1.0)
         lp.add_terms(lo.pos(), setup.pos()[has_lot], -lot[has_lot])
     m.cost("setup", setup.pos(), pr["setup_cost"].to_numpy()[row])
+    sh = pr["setup_hours"].to_numpy()[row]
+    if "resource" in lp.rows and (sh > 0).any():
+        r_of = lookup(d.resources, ["plant", "resource"], pr["plant"], pr["resource"])[row]
+        on = (sh > 0) & (r_of >= 0)
+        lp.add_terms(lp.rows["resource"].start + r_of[on] * d.T + t[on], setup.pos()[on], sh[on])
 
 
 def add_lane_fixed_costs(m: PlanModel) -> None:

@@ -27,6 +27,9 @@ class EndInventory(str, Enum):
     FREE = "free"
     #: at least the starting stock of every site and product (hard)
     INITIAL = "initial"
+    #: at least the safety stock of every site and product (hard): the plan does not drain
+    #: the DCs in its last periods
+    SAFETY = "safety"
 
 
 class Timing(str, Enum):
@@ -112,9 +115,15 @@ class SolveOptions:
     #: how lead times become periods and when receipts can leave again (see :class:`Timing`);
     #: the default keeps the nominal plan, ``"robust"`` plans for execution day by day
     timing: Timing = Timing.NOMINAL
-    #: make every quantity integer (whole units); turns an LP into a MILP
-    integer_quantities: bool = False
+    #: True: every quantity integer (whole units); None: the orders (make, ship) of each
+    #: product whose ``integer_quantities`` in products.csv says so (blank: by its unit, see
+    #: ``models.schema.DISCRETE_UNITS``); False: any quantity. Integers turn an LP into a MILP
+    integer_quantities: bool | None = False
     method: Method = Method.AUTO
+    #: add the lot-sizing inequalities of :mod:`solver.lot_sizing` to a model with setups
+    #: (valid cuts: the optimum is the same, the LP bound closer to it); False builds the
+    #: setup rows alone, the formulation before them
+    lot_sizing_cuts: bool = True
     #: always solve in a worker process that is killed ``grace`` seconds past the limit. The
     #: PuLP backends always do, and so does any backend whose library conflicts with one this
     #: process has loaded (see ``Backend.conflicts``); otherwise the solve runs here and is

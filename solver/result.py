@@ -222,7 +222,9 @@ class Plan(SolveInfo):
     ``status``, ``objective``, ``bound``, ``gap``, seconds, ``size``, ...).
 
     Tables are keyed by the network's IDs, one row per (key, ``period``) with ``date`` the
-    start of the period: ``production`` (plant, product), ``purchases`` (supplier, product,
+    start of the period: ``production`` (plant, product; ``period`` is when the output is
+    in stock, ``release_period`` when its order is released, the production lead time
+    earlier), ``purchases`` (supplier, product,
     destination; ``period`` is when the order is placed), ``shipments`` (lane, product;
     ``period`` is when it leaves, ``arrival`` when it arrives), ``inventory`` (site, product; end
     of period), ``backlog`` (customer, product: demand, delivered, backlog, lost, and the

@@ -55,6 +55,8 @@ def tables(m: PlanModel, lp: LPArrays, raw: RawResult) -> dict[str, pd.DataFrame
     prow = m.ix.make_row
     prod = mk.keys.copy()
     prod["quantity"] = val("make")
+    # the period the order making it is released (its components are used then)
+    prod["release_period"] = prod["period"].to_numpy() - pr["lead"].to_numpy()[prow]
     prod["resource"] = pr["resource"].to_numpy()[prow]
     prod["hours"] = prod["quantity"] * pr["hours_per_unit"].to_numpy()[prow]
     prod["cost"] = prod["quantity"] * pr["unit_cost"].to_numpy()[prow]
@@ -62,8 +64,9 @@ def tables(m: PlanModel, lp: LPArrays, raw: RawResult) -> dict[str, pd.DataFrame
         s = m.lp.variables["setup"]
         on = pd.Series(val("setup"), index=pd.MultiIndex.from_frame(s.keys))
         prod["setup"] = on.reindex(pd.MultiIndex.from_frame(mk.keys[["plant", "product", "period"]])
-                                   ).fillna(0.0).to_numpy().astype(bool)
+                                   ).fillna(0.0).to_numpy() > 0.5
         prod["cost"] += np.where(prod["setup"], pr["setup_cost"].to_numpy()[prow], 0.0)
+        prod["hours"] += np.where(prod["setup"], pr["setup_hours"].to_numpy()[prow], 0.0)
     else:
         prod["setup"] = False
     prod = with_date(prod[prod["quantity"] > TOL].reset_index(drop=True))
