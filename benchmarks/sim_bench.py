@@ -200,12 +200,17 @@ def _child(pairs: int, days: int, reps: int, tree: Path | None, tmp: Path) -> di
         return pickle.load(f)
 
 
+#: the git repository the baseline revision is taken from (``--repo``)
+REPO = ROOT
+
+
 def _export(rev: str, tmp: Path) -> Path | None:
-    """The package at revision ``rev`` as ``tmp/base/chainlab`` (None when git cannot)."""
+    """The package at revision ``rev`` of :data:`REPO` as ``tmp/base/chainlab`` (None when
+    git cannot)."""
     base = tmp / "base"
     (base / "chainlab").mkdir(parents=True)
     try:
-        data = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev],
+        data = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", rev],
                               check=True, capture_output=True).stdout
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"baseline {rev} not available ({e}); running ours only", file=sys.stderr)
@@ -344,10 +349,14 @@ def main(argv=None) -> int:
                     help="runs of ours and of the baseline each (alternated); medians")
     ap.add_argument("--baseline", default=BASELINE,
                     help="git revision to compare with ('' for none)")
+    ap.add_argument("--repo", default=str(ROOT),
+                    help="git repository holding the baseline (default: this checkout)")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--what", default="scale", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    global REPO
+    REPO = Path(args.repo)
     if args.child:
         if args.what == "overhead":
             overhead_once(args.overhead_reps, args.child)
