@@ -82,14 +82,20 @@ def overhead(reps: int) -> dict:
     src = TableDemand(net)
     model = build(net, src.pairs, opts)
     ctx = _Context(model, src, 0, reps, False, opts)
+    from chainlab.simulation import kpis
+
     events = 0
     seconds = 0.0
+    values = []
     for r in range(reps):
         d, lead = inputs(ctx, r)
         t = time.perf_counter()
         rec = engine.run(model, d, lead)
         seconds += time.perf_counter() - t
         events += rec.events
+        rep = kpis.replication(model, d, rec, 0)
+        values.append([rep.kpis[k] for k in kpis.KPIS] + [
+            x for k in kpis.SITE_KPIS for x in rep.sites[k].tolist()])
     bare = min(bare_simpy(events) for _ in range(3))
     sp_days = len(model.nodes) * model.days * reps
     return {"network": net.name, "nodes": len(model.nodes), "days": model.days,
@@ -97,7 +103,8 @@ def overhead(reps: int) -> dict:
             "events_per_second": events / seconds, "bare_seconds": bare,
             "bare_events_per_second": events / bare, "overhead": seconds / bare,
             "events_per_site_product_day": events / sp_days,
-            "site_product_days_per_second": sp_days / seconds}
+            "site_product_days_per_second": sp_days / seconds,
+            "values": values}
 
 
 def scale_network(pairs: int, days: int, seed: int = 1):
@@ -305,6 +312,8 @@ def overhead_once(reps: int, out: str) -> None:
 
 def overheads(reps: int, repeat: int, baseline: str | None) -> dict:
     """:func:`overhead` of ours and of the baseline in fresh processes, alternated; medians."""
+    import numpy as np
+
     with tempfile.TemporaryDirectory(prefix="sim_bench_") as d:
         tmp = Path(d)
         tree = _export(baseline, tmp) if baseline else None
@@ -335,6 +344,15 @@ def overheads(reps: int, repeat: int, baseline: str | None) -> dict:
             "events", "seconds", "bare_seconds", "overhead", "overhead_all",
             "events_per_site_product_day", "site_product_days_per_second")}
         out["speedup"] = b["seconds"] / out["seconds"]
+        # our seconds against a bare loop of as many events as the baseline needed for the
+        # same replications (the bare cost of the baseline's event count)
+        out["overhead_vs_baseline_events"] = out["seconds"] / (
+            out["bare_seconds"] * b["events"] / out["events"])
+        # every KPI and per-site figure of every replication, bit for bit
+        out["bit_identical"] = (np.array(out["values"]).tobytes()
+                                == np.array(b["values"]).tobytes())
+    out.pop("values")
+    out.get("baseline", {}).pop("values", None)
     return out
 
 
@@ -382,13 +400,17 @@ def main(argv=None) -> int:
              "same number of events"),
             ("overhead (ours / bare)", vs(o["overhead"], ob and ob["overhead"], "{:.2f}x"),
              "median; target <= 2x: " + ("met" if o["overhead"] <= 2 else "NOT met")),
+            ("ours / bare loop of baseline's events",
+             f"{o['overhead_vs_baseline_events']:.2f}x" if ob else "-",
+             "our seconds / bare SimPy seconds for the baseline's event count (same work)"),
             ("events per site-product-day", vs(o["events_per_site_product_day"],
                                                ob and ob["events_per_site_product_day"],
                                                "{:.2f}"), ""),
             ("SimPy site-product-days/s", vs(o["site_product_days_per_second"],
                                              ob and ob["site_product_days_per_second"],
                                              "{:,.0f}"),
-             f"SimPy model {o['speedup']:.2f}x the baseline's speed" if ob else "")]
+             f"SimPy model {o['speedup']:.2f}x the baseline's speed; results "
+             + ("bit-identical" if o["bit_identical"] else "DIFFER") if ob else "")]
     if not args.skip_scale:
         s = scale(args.pairs, args.days, args.replications, args.check_reps, args.repeat,
                   args.baseline or None)
