@@ -80,7 +80,10 @@ def group_interp(group: np.ndarray, x: np.ndarray, xp_group: np.ndarray, xp: np.
 
 def settle_backorders(rep, day, stream, qty, sn, sl, s_cost, due, late, lead, otif, transport,
                       end_owed, waited, bucket) -> None:
-    """Backorders are filled oldest first (order day, then stream order): from the units each
+    """The backorder lines (``rep``, ``day``, ``stream``, ``qty``) come in the order they were
+    made: by day, and within a day by replication and then in stream order at each node.
+
+    Backorders are filled oldest first (order day, then stream order): from the units each
     node filled late per day (``late``: replications x nodes x days), find when each order
     line was complete (OTIF), what its shipments cost (lane cost per unit of its stream), what
     is still owed at the end, and, in ``waited`` by replication, stream and order day, the
@@ -93,9 +96,12 @@ def settle_backorders(rep, day, stream, qty, sn, sl, s_cost, due, late, lead, ot
     positions below x: piecewise linear in x, of slope t on (F(t-1), F(t)]."""
     R, N, D = late.shape
     node = sn[stream]
-    order = np.lexsort((stream, day, node, rep))  # FIFO within each node
-    rep, day, stream, qty, node = rep[order], day[order], stream[order], qty[order], node[order]
-    g = rep * N + node  # group of each line, ascending
+    g = rep * N + node  # group of each line
+    # FIFO within each node: the lines come by day, and within a day in stream order at each
+    # node, so a stable sort by group orders them by (group, day, stream)
+    order = np.argsort(g, kind="stable")
+    rep, day, stream, qty, node, g = (rep[order], day[order], stream[order], qty[order],
+                                      node[order], g[order])
     end = segmented_cumsum(qty, g)
     start = end - qty
     cost = segmented_cumsum(qty * s_cost[stream], g)
