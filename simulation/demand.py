@@ -22,7 +22,7 @@ import pandas as pd
 from chainlab.models import Network, ValidationError
 from chainlab.models.errors import Issue
 from chainlab.models.schema import Distribution
-from chainlab.simulation.streams import DEMAND, entity_rng
+from chainlab.simulation.streams import DEMAND, entity_rngs
 
 
 @runtime_checkable
@@ -93,27 +93,48 @@ class TableDemand:
         p = self.params
         return p["fixed_mean"] + p["normal_mean"] + p["poisson_mean"] + p["gamma_mean"]
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_by_day"}
+
+    def _day_params(self, days: int) -> dict[str, np.ndarray]:
+        """The distributions' parameters day by day (the same for every replication)."""
+        cache = self.__dict__.setdefault("_by_day", {})
+        if days not in cache:
+            p, d = self.params, self.bucket_days
+            t = np.minimum(np.arange(days) // d, self.periods - 1)
+            gm, gv = p["gamma_mean"][:, t], p["gamma_var"][:, t]
+            on = gm > 0
+            pm = p["poisson_mean"][:, t] / d
+            cache[days] = {
+                "fixed": p["fixed_mean"][:, t] / d, "normal_mean": p["normal_mean"][:, t] / d,
+                "normal_sd": np.sqrt(p["normal_var"][:, t] / d), "poisson": pm,
+                "has_poisson": pm.any(axis=1), "gamma_on": on, "has_gamma": gm.any(axis=1),
+                "shape": np.where(on, gm ** 2 / np.where(gv > 0, gv, 1.0), 1.0) / d,
+                "scale": np.where(on, gv / np.where(on, gm, 1.0), 1.0),
+                "keys": [f"{c}\x1f{prod}" for c, prod in self.pairs]}
+        return cache[days]
+
     def daily(self, rep: np.random.SeedSequence, index: int, days: int) -> np.ndarray:
-        p, d = self.params, self.bucket_days
-        out = np.zeros((len(self.pairs), days))
-        t = np.minimum(np.arange(days) // d, self.periods - 1)
-        for m, (c, prod) in enumerate(self.pairs):
-            rng = entity_rng(rep, DEMAND, f"{c}\x1f{prod}")
-            x = p["fixed_mean"][m, t] / d
-            nm, nv = p["normal_mean"][m, t] / d, p["normal_var"][m, t] / d
-            z = rng.standard_normal(days)
-            x = x + np.maximum(0.0, nm + np.sqrt(nv) * z)
-            pm = p["poisson_mean"][m, t] / d
-            if pm.any():
-                x = x + rng.poisson(pm)
-            gm, gv = p["gamma_mean"][m, t], p["gamma_var"][m, t]
-            if gm.any():
-                on = gm > 0
-                shape = np.where(on, gm ** 2 / np.where(gv > 0, gv, 1.0), 1.0) / d
-                scale = np.where(on, gv / np.where(on, gm, 1.0), 1.0)
-                x = x + np.where(on, rng.gamma(shape, scale), 0.0)
-            out[m] = x
-        return out
+        q = self._day_params(days)
+        M = len(self.pairs)
+        has_p, has_g, pm, shape, scale = (q["has_poisson"], q["has_gamma"], q["poisson"],
+                                          q["shape"], q["scale"])
+        # each stream's generator draws normals, then Poisson, then gamma variates
+        z = np.empty((M, days))
+        pois = np.zeros((M, days))
+        gam = np.zeros((M, days))
+        for m, rng in enumerate(entity_rngs(rep, DEMAND, q["keys"])):
+            rng.standard_normal(out=z[m])
+            if has_p[m]:
+                pois[m] = rng.poisson(pm[m])
+            if has_g[m]:
+                gam[m] = rng.gamma(shape[m], scale[m])
+        x = q["fixed"] + np.maximum(0.0, q["normal_mean"] + q["normal_sd"] * z)
+        if has_p.any():
+            x = np.where(has_p[:, None], x + pois, x)
+        if has_g.any():
+            x = np.where(has_g[:, None], x + np.where(q["gamma_on"], gam, 0.0), x)
+        return x
 
 
 _PARAMS = ("fixed_mean", "normal_mean", "normal_var", "poisson_mean", "gamma_mean", "gamma_var")

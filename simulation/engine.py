@@ -26,8 +26,11 @@ Shipments to customers take the lane's transit time: a customer order line is on
 (OTIF) when its last unit arrives by the requested date (order day + nominal transit +
 ``order_lead_days``).
 
-Stock is a :class:`simpy.Container` per stock point; processes are plain generator functions
-that take the environment and what they work on.
+Stock is a number per stock point (what a ``simpy.Container`` of unlimited capacity would
+hold, without an event per put and get); processes are plain generator functions that take
+the environment and what they work on. Goods in transit are one SimPy timeout each, whose
+callback receives them (a process would cost two more events); the customer demand of all
+stock points is one process (they sell in stock-point order at the same instant).
 """
 
 from __future__ import annotations
@@ -120,10 +123,11 @@ class World:
 
     def __init__(self, model: SimModel, demand: np.ndarray, lead: np.ndarray, slack: int):
         self.model = model
-        self.env = env = simpy.Environment()
+        self.env = simpy.Environment()
         D = self.days = model.days
         N = len(model.nodes)
-        self.stock = [simpy.Container(env, init=n.on_hand) for n in model.nodes]
+        #: units on hand per node
+        self.level = [n.on_hand for n in model.nodes]
         self.on_order = [0.0] * N
         self.owed = [0.0] * N
         self.cust_owed = [0.0] * N
@@ -204,23 +208,25 @@ class World:
         """Put ``q`` units in transit to node ``to``, arriving on day ``arrive``."""
         self.in_transit[product] += q
         if arrive < self.days:
-            self.env.process(transit(self.env, self, to, q, arrive))
+            env = self.env
+            env.timeout(max(0.0, arrive + RECEIVE - env.now)).callbacks.append(
+                _Arrival(self, to, q, arrive))
 
     def receive(self, n: int, q: float, day: int) -> None:
         """``q`` units arrive at node ``n`` (from transit or production)."""
-        self.stock[n].put(q)
+        self.level[n] += q
         self.on_order[n] -= q
         self.drain(n, day)
 
     def drain(self, n: int, day: int) -> None:
         """Fill what node ``n`` owes from its stock, oldest first."""
-        queue, stock = self.backlog[n], self.stock[n]
+        queue, level = self.backlog[n], self.level
         if self.down[self.site_of[n]][day]:
             return
-        while queue and stock.level > EPS:
+        while queue and level[n] > EPS:
             order = queue[0]
-            q = min(order.qty, stock.level)
-            stock.get(q)
+            q = min(order.qty, level[n])
+            level[n] -= q
             order.qty -= q
             self.owed[n] -= q
             if order.qty <= EPS:
@@ -230,10 +236,10 @@ class World:
 
     def request(self, n: int, order: Order, day: int) -> None:
         """An order reaches node ``n``: served from stock at once, the rest owed."""
-        stock = self.stock[n]
-        if not self.backlog[n] and not self.down[self.site_of[n]][day] and stock.level > EPS:
-            q = min(order.qty, stock.level)
-            stock.get(q)
+        level = self.level
+        if not self.backlog[n] and not self.down[self.site_of[n]][day] and level[n] > EPS:
+            q = min(order.qty, level[n])
+            level[n] -= q
             order.qty -= q
             if order.qty <= EPS:
                 order.qty = 0.0
@@ -311,8 +317,8 @@ class World:
                 if isinstance(order, CustomerOrder):
                     end_owed[order.stream] += order.qty
         end_stock = {p: 0.0 for p in self.bought}
-        for n, c in zip(m.nodes, self.stock):
-            end_stock[n.product] += c.level
+        for n, c in zip(m.nodes, self.level):
+            end_stock[n.product] += c
         N = len(m.nodes)
         on_hand = np.array(self.on_hand_rows, dtype=float).reshape(-1, N).T
         owed = np.array(self.owed_rows, dtype=float).reshape(-1, N).T
@@ -341,19 +347,29 @@ def _events(env: simpy.Environment) -> int:
 # ---------------------------------------------------------------- processes
 
 
-def transit(env, w: World, to: int, q: float, arrive: int):
-    """Goods on a lane: they arrive on day ``arrive``, or when the site reopens."""
-    yield env.timeout(max(0.0, arrive + RECEIVE - env.now))
-    down = w.down[w.site_of[to]]
-    day = arrive
-    while day < w.days and down[day]:
-        day += 1
-    if day >= w.days:
-        return
-    if day > arrive:
-        yield env.timeout(day + RECEIVE - env.now)
-    w.in_transit[w.product_of[to]] -= q
-    w.receive(to, q, day)
+class _Arrival:
+    """Goods on a lane, as the callback of their timeout: they arrive on day ``arrive``, or
+    when the site reopens."""
+
+    __slots__ = ("w", "to", "q", "arrive")
+
+    def __init__(self, w: World, to: int, q: float, arrive: int):
+        self.w, self.to, self.q, self.arrive = w, to, q, arrive
+
+    def __call__(self, _event) -> None:
+        w, to, arrive = self.w, self.to, self.arrive
+        down = w.down[w.site_of[to]]
+        day = arrive
+        while day < w.days and down[day]:
+            day += 1
+        if day >= w.days:
+            return
+        if day > arrive:
+            self.arrive = day
+            w.env.timeout(day + RECEIVE - w.env.now).callbacks.append(self)
+            return
+        w.in_transit[w.product_of[to]] -= self.q
+        w.receive(to, self.q, day)
 
 
 def review(env, w: World, n: int):
@@ -361,58 +377,62 @@ def review(env, w: World, n: int):
     node = w.model.nodes[n]
     policy, R = node.policy, node.policy.review_days
     at = ORDER + node.level / 1024
-    stock, down = w.stock[n], w.down[node.site_index]
+    level, down = w.level, w.down[node.site_index]
     on_order, owed = w.on_order, w.owed
     for day in range(0, w.days, R):
         yield env.timeout(day + at - env.now)
         if down[day]:
             continue
-        q = policy.order(stock.level + on_order[n] - owed[n])
+        q = policy.order(level[n] + on_order[n] - owed[n])
         if q > EPS:
             w.place(n, q, day)
 
 
-def sell(env, w: World, n: int, streams: list[int]):
-    """Customer demand at node ``n``: filled from stock, the rest backordered or lost."""
-    stock, down = w.stock[n], w.down[w.site_of[n]]
-    rows = [(m, w.demand[m], w.filled[m], w.lost[m], w.otif[m], w.lead[w.stream_lane[m]],
-             w.lane_cost[w.stream_lane[m]], w.nominal[w.stream_lane[m]] + w.slack)
-            for m in streams]
-    p = w.product_of[n]
-    delivered = w.delivered
-    backlog, stockout, transport = w.backlog[n], w.stockout[n], w.transport
+def sell(env, w: World, by_node: dict[int, list[int]]):
+    """Customer demand: each day, at each node in node order, filled from stock, the rest
+    backordered or lost."""
     backorder = w.model.backlog
+    level, owed, cust_owed, delivered, transport = (w.level, w.owed, w.cust_owed, w.delivered,
+                                                    w.transport)
+    points = []
+    for n, streams in sorted(by_node.items()):
+        rows = [(m, w.demand[m], w.filled[m], w.lost[m], w.otif[m], w.lead[w.stream_lane[m]],
+                 w.lane_cost[w.stream_lane[m]], w.nominal[w.stream_lane[m]] + w.slack)
+                for m in streams]
+        points.append((n, w.down[w.site_of[n]], rows, w.product_of[n], w.backlog[n],
+                       w.stockout[n]))
     for day in range(w.days):
         yield env.timeout(day + DEMAND - env.now)
-        level = 0.0 if down[day] else stock.level
-        sold = cost = 0.0
-        for m, demand, filled, lost, otif, lead, c, due in rows:
-            q = demand[day]
-            if q <= 0:
-                continue
-            f = min(q, level)
-            if f > EPS:
-                level -= f
-                sold += f
-                cost += f * c
-                filled[day] = f
-            else:
-                f = 0.0
-            short = q - f
-            if short > EPS:
-                stockout[day] = 1
-                if backorder:
-                    backlog.append(CustomerOrder(short, m, day + due, day))
-                    w.owed[n] += short
-                    w.cust_owed[n] += short
+        for n, down, rows, p, backlog, stockout in points:
+            left = 0.0 if down[day] else level[n]
+            sold = cost = 0.0
+            for m, demand, filled, lost, otif, lead, c, due in rows:
+                q = demand[day]
+                if q <= 0:
+                    continue
+                f = min(q, left)
+                if f > EPS:
+                    left -= f
+                    sold += f
+                    cost += f * c
+                    filled[day] = f
                 else:
-                    lost[day] = short
-            elif lead[day] <= due:
-                otif[day] = 1
-        if sold > 0:
-            stock.get(min(sold, stock.level))  # a get beyond the level would wait forever
-            transport[day] += cost
-            delivered[p] += sold
+                    f = 0.0
+                short = q - f
+                if short > EPS:
+                    stockout[day] = 1
+                    if backorder:
+                        backlog.append(CustomerOrder(short, m, day + due, day))
+                        owed[n] += short
+                        cust_owed[n] += short
+                    else:
+                        lost[day] = short
+                elif lead[day] <= due:
+                    otif[day] = 1
+            if sold > 0:
+                level[n] -= min(sold, level[n])
+                transport[day] += cost
+                delivered[p] += sold
 
 
 def line(env, w: World, k: int, hours: float):
@@ -498,10 +518,10 @@ def reopen(env, w: World, site: int, nodes: list[int]):
 
 def record(env, w: World):
     """End of day: stock and customer backlog of every node."""
-    stock, owed = w.stock, w.cust_owed
+    level, owed = w.level, w.cust_owed
     for day in range(w.days):
         yield env.timeout(day + RECORD - env.now)
-        w.on_hand_rows.append([c.level for c in stock])
+        w.on_hand_rows.append(level[:])
         w.owed_rows.append(owed[:])
 
 
@@ -516,8 +536,8 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
     by_node: dict[int, list[int]] = {}
     for m, n in enumerate(w.stream_node):
         by_node.setdefault(n, []).append(m)
-    for n, streams in sorted(by_node.items()):
-        env.process(sell(env, w, n, streams))
+    if by_node:
+        env.process(sell(env, w, by_node))
     if model.replenishment is Replenishment.POLICY:
         order = sorted(range(len(model.nodes)), key=lambda i: (model.nodes[i].level, i))
         for n in order:

@@ -1,5 +1,5 @@
-"""The vectorized path: a replication of a pure-policy system as NumPy operations over all
-stock points at once, one step per day.
+"""The vectorized path: replications of a pure-policy system as NumPy operations over all
+stock points and a block of replications at once, one step per day.
 
 It applies where stock points do not interact: policy replenishment, every stock point that
 orders buys from a supplier with unlimited capacity (directly or over a lane), nothing is made
@@ -8,6 +8,12 @@ fine: they are part of the transit days). It keeps the order of events of
 :mod:`simulation.engine` (receive and fill backorders, review and order, demand, record) and
 uses the same random inputs, so it reproduces the SimPy model's records up to floating-point
 rounding; ``tests/simulation`` checks that replication by replication.
+
+A block of replications shares every step of the day loop (arrays of replications x stock
+points), so NumPy's per-call cost is paid once per block rather than once per replication.
+Each replication's numbers are computed by the same floating-point operations in the same
+order as when it runs alone (sums along a replication's own row, sequential accumulations in
+the same order), so a replication's records do not depend on the block it runs in.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from chainlab.simulation.build import Buy, SimModel
 from chainlab.simulation.engine import EPS
 from chainlab.simulation.options import Replenishment
 from chainlab.simulation.policies import Kind, vector
+from chainlab.simulation.settle import settle_backorders
 from chainlab.simulation.trace import FLOW_NAMES, Flows, Trace
 
 
@@ -43,55 +50,91 @@ def unsupported(model: SimModel) -> str | None:
 
 def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: int = 0) -> Trace:
     """One replication; the same records as :func:`simulation.engine.run`."""
-    D, N, M = model.days, len(model.nodes), len(model.streams)
-    nodes = model.nodes
-    on_hand = np.array([n.on_hand for n in nodes], dtype=float)
-    on_order = np.zeros(N)
-    owed = np.zeros(N)
-    arrivals = np.zeros((D, N))  # day-major: each day is one contiguous row
+    return run_block(model, [demand], [lead], order_lead_days)[0]
 
-    pv = vector([n.policy for n in nodes])
-    kind, review, pa, pb = pv["kind"], pv["review"], pv["a"], pv["b"]
-    ordering = np.array([n.source is not None for n in nodes], dtype=bool)
-    sup = model.supplies
-    s_idx = np.array([n.source.supply if n.source is not None else 0 for n in nodes], np.int64)
-    lane = np.array([n.source.lane if n.source is not None and n.source.lane is not None
-                     else -1 for n in nodes], dtype=np.int64)
-    has_lane = lane >= 0
-    lane_cost = model.lanes["cost"].to_numpy(dtype=float)
-    unit_cost = sup["unit_cost"].to_numpy(dtype=float)[s_idx] if len(sup) else np.zeros(N)
-    delay = sup["lead_days"].to_numpy(dtype=np.int64)[s_idx] if len(sup) else np.zeros(N, int)
-    ship_cost = np.where(has_lane, lane_cost[np.maximum(lane, 0)] if len(lane_cost) else 0.0, 0.)
-    is_bs, is_ss = kind == Kind.BASE_STOCK, kind == Kind.S_S
-    is_rq, is_lfl = kind == Kind.R_Q, kind == Kind.LOT_FOR_LOT
-    q_safe = np.where(is_rq, pb, 1.0)
 
-    sn = model.streams["node"].to_numpy(dtype=np.int64)
-    sl = model.streams["lane"].to_numpy(dtype=np.int64)
-    s_cost = lane_cost[sl] if M else np.zeros(0)
-    due = (model.lanes["nominal"].to_numpy(dtype=np.int64)[sl] + order_lead_days) if M else sl
-    # streams grouped by node, in stream order within a node (the order the SimPy model sells)
-    grp = np.argsort(sn, kind="stable")
-    g_node = sn[grp]
-    first = np.r_[True, g_node[1:] != g_node[:-1]] if M else np.zeros(0, bool)
-    starts = np.flatnonzero(first)
-    group_sizes = np.diff(np.append(starts, M))
+class _Static:
+    """The per-node and per-stream constants of a model (shared by every day of a block)."""
 
-    filled = np.zeros((D, M))
-    lost = np.zeros((D, M))
-    otif = np.zeros((D, M), dtype=bool)
-    stockout = np.zeros((D, N), dtype=bool)
-    on_hand_rec = np.zeros((D, N))
-    owed_rec = np.zeros((D, N))
-    late = np.zeros((D, N))
-    lead_t = np.ascontiguousarray(lead.T)  # (days, lanes)
-    demand_t = np.ascontiguousarray(demand[grp].T) if M else np.zeros((D, 0))
-    transport = np.zeros(D)
-    purchase = np.zeros(D)
-    bo_day, bo_stream, bo_qty = [], [], []
-    bought = np.zeros(N)
-    received_now = np.zeros(N)
+    def __init__(self, model: SimModel, order_lead_days: int):
+        nodes = model.nodes
+        N, M = len(nodes), len(model.streams)
+        self.N, self.M = N, M
+        self.on_hand0 = np.array([n.on_hand for n in nodes], dtype=float)
+        pv = vector([n.policy for n in nodes])
+        kind = pv["kind"]
+        self.review, self.pa, self.pb = pv["review"], pv["a"], pv["b"]
+        self.ordering = np.array([n.source is not None for n in nodes], dtype=bool)
+        sup = model.supplies
+        s_idx = np.array([n.source.supply if n.source is not None else 0 for n in nodes],
+                         np.int64)
+        self.lane = np.array([n.source.lane if n.source is not None and n.source.lane
+                              is not None else -1 for n in nodes], dtype=np.int64)
+        has_lane = self.lane >= 0
+        lane_cost = model.lanes["cost"].to_numpy(dtype=float)
+        self.unit_cost = (sup["unit_cost"].to_numpy(dtype=float)[s_idx] if len(sup)
+                          else np.zeros(N))
+        self.delay = (sup["lead_days"].to_numpy(dtype=np.int64)[s_idx] if len(sup)
+                      else np.zeros(N, int))
+        self.ship_cost = np.where(has_lane, lane_cost[np.maximum(self.lane, 0)]
+                                  if len(lane_cost) else 0.0, 0.)
+        self.is_bs, self.is_ss = kind == Kind.BASE_STOCK, kind == Kind.S_S
+        self.is_rq, self.is_lfl = kind == Kind.R_Q, kind == Kind.LOT_FOR_LOT
+        self.q_safe = np.where(self.is_rq, self.pb, 1.0)
+        sn = model.streams["node"].to_numpy(dtype=np.int64)
+        sl = model.streams["lane"].to_numpy(dtype=np.int64)
+        self.sn, self.sl = sn, sl
+        self.s_cost = lane_cost[sl] if M else np.zeros(0)
+        self.due = ((model.lanes["nominal"].to_numpy(dtype=np.int64)[sl] + order_lead_days)
+                    if M else sl)
+        # streams grouped by node, in stream order within a node (the order the SimPy model
+        # sells)
+        grp = np.argsort(sn, kind="stable")
+        g_node = sn[grp]
+        first = np.r_[True, g_node[1:] != g_node[:-1]] if M else np.zeros(0, bool)
+        self.grp, self.g_node = grp, g_node
+        self.starts = np.flatnonzero(first)
+        self.group_sizes = np.diff(np.append(self.starts, M))
+        self.s_cost_grp = np.ascontiguousarray(self.s_cost[grp])
+        self.sl_grp = sl[grp]
+        self.due_grp = self.due[grp]
+
+
+def run_block(model: SimModel, demands: list[np.ndarray], leads: list[np.ndarray],
+              order_lead_days: int = 0) -> list[Trace]:
+    """Replications with demands ``demands[k]`` (streams x days) and transit days
+    ``leads[k]`` (lanes x days), all at once; the same records as :func:`run` of each."""
+    R, D = len(demands), model.days
+    c = _Static(model, order_lead_days)
+    N, M = c.N, c.M
+    on_hand = np.repeat(c.on_hand0[None, :], R, axis=0)
+    on_order = np.zeros((R, N))
+    owed = np.zeros((R, N))
+    arrivals = np.zeros((D, R, N))  # day-major: each day is one contiguous block
+
+    filled = np.zeros((D, R, M))  # streams in node-grouped order (c.grp)
+    lost = np.zeros((D, R, M))
+    otif = np.zeros((D, R, M), dtype=bool)
+    stockout = np.zeros((D, R, N), dtype=bool)
+    on_hand_rec = np.zeros((D, R, N))
+    owed_rec = np.zeros((D, R, N))
+    late = np.zeros((D, R, N))
+    # (replications, days, lanes): a day's transit times of every replication
+    lead_t = np.stack([np.asarray(x).T for x in leads]) if R else np.zeros((0, D, 0))
+    demand_t = (np.stack([d[c.grp].T for d in demands], axis=1) if M
+                else np.zeros((D, R, 0)))  # (days, replications, streams)
+    transport = np.zeros((R, D))
+    purchase = np.zeros((R, D))
+    bo_rep, bo_day, bo_stream, bo_qty = [], [], [], []
+    bought = np.zeros((R, N))
+    received_now = np.zeros((R, N))
     backorder = model.backlog
+    review_day = c.ordering & (np.arange(D)[:, None] % c.review[None, :] == 0)
+    rep_base = (np.arange(R) * N)[:, None]
+    bins = (rep_base + c.g_node[None, :]).ravel()
+    delay = np.broadcast_to(c.delay, (R, N))
+    lane = np.broadcast_to(c.lane, (R, N))
+    unit_cost, ship_cost = c.unit_cost, c.ship_cost
 
     for t in range(D):
         # 1. receive, and fill backorders from what came in
@@ -105,138 +148,115 @@ def run(model: SimModel, demand: np.ndarray, lead: np.ndarray, order_lead_days: 
                 f = np.minimum(owed[fill], on_hand[fill])
                 on_hand[fill] -= f
                 owed[fill] -= f
-                late[t, fill] = f
+                late[t][fill] = f
         # 2. review and order
-        due_now = ordering & (t % review == 0)
+        due_now = review_day[t]
         if due_now.any():
             ip = on_hand + on_order - owed
-            q = np.zeros(N)
-            q = np.where(is_bs & (ip < pa), pa - ip, q)
-            q = np.where(is_ss & (ip <= pa), pb - ip, q)
-            q = np.where(is_rq & (ip <= pa), q_safe * (np.floor((pa - ip) / q_safe) + 1), q)
-            q = np.where(is_lfl & (ip < 0), -ip, q)
+            q = np.zeros((R, N))
+            q = np.where(c.is_bs & (ip < c.pa), c.pa - ip, q)
+            q = np.where(c.is_ss & (ip <= c.pa), c.pb - ip, q)
+            q = np.where(c.is_rq & (ip <= c.pa),
+                         c.q_safe * (np.floor((c.pa - ip) / c.q_safe) + 1), q)
+            q = np.where(c.is_lfl & (ip < 0), -ip, q)
             place = due_now & (q > EPS)
             if place.any():
-                qp = q[place]
-                on_order[place] += qp
-                bought[place] += qp
-                purchase[t] += float(qp @ unit_cost[place])
-                transport[t] += float(qp @ ship_cost[place])
-                depart = t + delay[place]
-                lp = lane[place]
+                rr, idx = np.nonzero(place)
+                qp = q[rr, idx]
+                on_order[rr, idx] += qp
+                bought[rr, idx] += qp
+                for r in np.unique(rr):
+                    sel = place[r]
+                    qr = q[r][sel]
+                    purchase[r, t] += float(qr @ unit_cost[sel])
+                    transport[r, t] += float(qr @ ship_cost[sel])
+                depart = t + delay[rr, idx]
+                lp = lane[rr, idx]
                 arrive = depart.copy()
                 ok = (lp >= 0) & (depart < D)
-                arrive[ok] = depart[ok] + lead_t[depart[ok], lp[ok]]
+                arrive[ok] = depart[ok] + lead_t[rr[ok], depart[ok], lp[ok]]
                 arrive[(lp >= 0) & (depart >= D)] = D
-                idx = np.flatnonzero(place)
                 later = (arrive > t) & (arrive < D)
-                arrivals[arrive[later], idx[later]] += qp[later]
+                arrivals[arrive[later], rr[later], idx[later]] += qp[later]
                 # a transit of 0 days arrives at once and fills backorders first
                 now = arrive == t
                 if now.any():
-                    i_now = idx[now]
-                    on_hand[i_now] += qp[now]
-                    on_order[i_now] -= qp[now]
-                    received_now[i_now] += qp[now]
-                    f = np.minimum(owed[i_now], on_hand[i_now])
-                    f = np.where((owed[i_now] > 0) & (on_hand[i_now] > EPS), f, 0.0)
-                    on_hand[i_now] -= f
-                    owed[i_now] -= f
-                    late[t, i_now] += f
+                    r_now, i_now = rr[now], idx[now]
+                    on_hand[r_now, i_now] += qp[now]
+                    on_order[r_now, i_now] -= qp[now]
+                    received_now[r_now, i_now] += qp[now]
+                    ow, oh = owed[r_now, i_now], on_hand[r_now, i_now]
+                    f = np.where((ow > 0) & (oh > EPS), np.minimum(ow, oh), 0.0)
+                    on_hand[r_now, i_now] -= f
+                    owed[r_now, i_now] -= f
+                    late[t, r_now, i_now] += f
         # 3. demand, filled in stream order within each stock point
         if M:
             dq = demand_t[t]
-            cum = np.cumsum(dq)
-            base = np.repeat(cum[starts] - dq[starts], group_sizes)
+            cum = np.cumsum(dq, axis=1)
+            base = np.repeat(cum[:, c.starts] - dq[:, c.starts], c.group_sizes, axis=1)
             before = cum - dq - base
-            f = np.clip(on_hand[g_node] - before, 0.0, dq)
+            f = np.clip(on_hand[:, c.g_node] - before, 0.0, dq)
             f = np.where(f > EPS, f, 0.0)
             short = dq - f
             bo = (short > EPS) & (dq > 0)
-            filled[t, grp] = f
-            on_hand -= np.bincount(g_node, weights=f, minlength=N)
-            transport[t] += float(f @ s_cost[grp])
+            filled[t] = f
+            on_hand -= np.bincount(bins, weights=f.ravel(), minlength=R * N).reshape(R, N)
+            for r in range(R):
+                transport[r, t] += float(f[r] @ c.s_cost_grp)
             if bo.any():
-                stockout[t, g_node[bo]] = True
+                br, bj = np.nonzero(bo)
+                stockout[t, br, c.g_node[bj]] = True
                 if backorder:
-                    owed += np.bincount(g_node[bo], weights=short[bo], minlength=N)
-                    bo_day.append(np.full(int(bo.sum()), t))
-                    bo_stream.append(grp[bo])
-                    bo_qty.append(short[bo])
+                    owed += np.bincount(br * N + c.g_node[bj], weights=short[br, bj],
+                                        minlength=R * N).reshape(R, N)
+                    bo_rep.append(br)
+                    bo_day.append(np.full(len(br), t))
+                    bo_stream.append(c.grp[bj])
+                    bo_qty.append(short[br, bj])
                 else:
-                    lost[t, grp[bo]] = short[bo]
-            full = (dq > 0) & ~bo
-            m_full = grp[full]
-            otif[t, m_full] = lead_t[t, sl[m_full]] <= due[m_full]
+                    lost[t, br, bj] = short[br, bj]
+            fr, fj = np.nonzero((dq > 0) & ~bo)
+            otif[t, fr, fj] = lead_t[fr, t, c.sl_grp[fj]] <= c.due_grp[fj]
         # 4. record
         on_hand_rec[t] = on_hand
         owed_rec[t] = owed
 
-    filled, lost, otif = filled.T.copy(), lost.T.copy(), otif.T.copy()
-    stockout, late = stockout.T.copy(), late.T.copy()
-    end_owed = np.zeros(M)
-    waited = {k: np.zeros((M, D)) for k in ("late_filled", "late_in_period", "late_days")}
-    delivered_late = late.sum(axis=1)
+    inv = np.empty(M, dtype=np.int64)
+    inv[c.grp] = np.arange(M)
+    # per replication: (streams, days) in stream order, (nodes, days)
+    filled = filled[:, :, inv].transpose(1, 2, 0).copy()
+    lost = lost[:, :, inv].transpose(1, 2, 0).copy()
+    otif = otif[:, :, inv].transpose(1, 2, 0).copy()
+    stockout = stockout.transpose(1, 2, 0).copy()
+    late = late.transpose(1, 2, 0).copy()
+    end_owed = np.zeros((R, M))
+    waited = {k: np.zeros((R, M, D)) for k in ("late_filled", "late_in_period", "late_days")}
     if bo_day:
-        _settle_backorders(np.concatenate(bo_day), np.concatenate(bo_stream),
-                           np.concatenate(bo_qty), sn, sl, s_cost, due, late, lead, otif,
-                           transport, end_owed, waited, model.bucket_days)
-
-    products = sorted({n.product for n in nodes} | set(model.streams["product"]))
-    flows = Flows(**{k: dict.fromkeys(products, 0.0) for k in FLOW_NAMES})
+        lead = np.stack([np.asarray(x) for x in leads])
+        settle_backorders(np.concatenate(bo_rep), np.concatenate(bo_day),
+                          np.concatenate(bo_stream), np.concatenate(bo_qty), c.sn, c.sl,
+                          c.s_cost, c.due, late, lead, otif, transport, end_owed, waited,
+                          model.bucket_days)
+    delivered_late = late.sum(axis=2)
     received = arrivals.sum(axis=0) + received_now
-    for i, n in enumerate(nodes):
-        flows.bought[n.product] += bought[i]
-        flows.in_transit[n.product] += bought[i] - received[i]
-        flows.end_stock[n.product] += on_hand[i]
-        flows.delivered[n.product] += delivered_late[i]
-    for m, p in enumerate(model.streams["product"]):
-        flows.delivered[p] += filled[m].sum()
-    return Trace(on_hand=on_hand_rec.T.copy(), cust_backlog=owed_rec.T.copy(),
-                 stockout=stockout, filled=filled, lost=lost, otif=otif,
-                 late_filled=waited["late_filled"], late_in_period=waited["late_in_period"],
-                 late_days=waited["late_days"], transport=transport, purchase=purchase,
-                 production=np.zeros(D), end_owed=end_owed, flows=flows, events=0)
 
-
-def _settle_backorders(day, stream, qty, sn, sl, s_cost, due, late, lead, otif, transport,
-                       end_owed, waited, bucket) -> None:
-    """Backorders are filled oldest first (order day, then stream order): from the units each
-    node filled late per day, find when each order line was complete (OTIF), what its
-    shipments cost (lane cost per unit of its stream), what is still owed at the end, and, in
-    ``waited`` by stream and order day, the units filled late, how many of them by the end of
-    the order day's period (of ``bucket`` days), and the days they waited (units x days).
-
-    A line holds the positions [start, end) of its node's queue; with F(t) the units the node
-    filled late up to day t, the line has min(q, max(0, F(t) - start)) by day t. The days its
-    units waited are G(end) - G(start) - d0 x (units filled), G(x) the sum of fill days of
-    positions below x: piecewise linear in x, of slope t on (F(t-1), F(t)]."""
-    D = late.shape[1]
-    node = sn[stream]
-    order = np.lexsort((stream, day, node))  # FIFO within each node
-    day, stream, qty, node = day[order], stream[order], qty[order], node[order]
-    bounds = np.flatnonzero(np.diff(node)) + 1
-    for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(node)]):
-        n = node[a]
-        q, m, d0 = qty[a:b], stream[a:b], day[a:b]
-        end = np.cumsum(q)
-        start = end - q
-        cum_fill = np.cumsum(late[n])
-        # cost of the units filled late, day by day: C(x) is the lane cost of positions 0..x
-        C = np.interp(cum_fill, np.r_[0.0, end], np.r_[0.0, np.cumsum(q * s_cost[m])])
-        transport += np.diff(np.r_[0.0, C])
-        done = np.searchsorted(cum_fill, end - 1e-9 * np.maximum(1.0, end), side="left")
-        ok = done < D
-        dc = done[ok]
-        otif[m[ok], d0[ok]] = dc + lead[sl[m[ok]], dc] <= d0[ok] + due[m[ok]]
-        got = np.clip(cum_fill[-1] - start, 0.0, q)
-        np.add.at(end_owed, m, q - got)
-        period_end = np.minimum((d0 // bucket + 1) * bucket, D) - 1
-        in_period = np.clip(cum_fill[period_end] - start, 0.0, q)
-        days = np.flatnonzero(late[n] > 0)
-        G = np.r_[0.0, np.cumsum(days * late[n, days])]
-        F = np.r_[0.0, cum_fill[days]]
-        waited_days = np.interp(end, F, G) - np.interp(start, F, G) - d0 * got
-        np.add.at(waited["late_filled"], (m, d0), got)
-        np.add.at(waited["late_in_period"], (m, d0), in_period)
-        np.add.at(waited["late_days"], (m, d0), waited_days)
+    nodes = model.nodes
+    products = sorted({n.product for n in nodes} | set(model.streams["product"]))
+    out = []
+    for r in range(R):
+        flows = Flows(**{k: dict.fromkeys(products, 0.0) for k in FLOW_NAMES})
+        for i, n in enumerate(nodes):
+            flows.bought[n.product] += bought[r, i]
+            flows.in_transit[n.product] += bought[r, i] - received[r, i]
+            flows.end_stock[n.product] += on_hand[r, i]
+            flows.delivered[n.product] += delivered_late[r, i]
+        for m, p in enumerate(model.streams["product"]):
+            flows.delivered[p] += filled[r, m].sum()
+        out.append(Trace(
+            on_hand=on_hand_rec[:, r].T.copy(), cust_backlog=owed_rec[:, r].T.copy(),
+            stockout=stockout[r], filled=filled[r], lost=lost[r], otif=otif[r],
+            late_filled=waited["late_filled"][r], late_in_period=waited["late_in_period"][r],
+            late_days=waited["late_days"][r], transport=transport[r], purchase=purchase[r],
+            production=np.zeros(D), end_owed=end_owed[r], flows=flows, events=0))
+    return out

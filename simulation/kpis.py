@@ -17,6 +17,7 @@ Three fill measures, for units demanded on day t in period P(t) (buckets of the 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -206,6 +207,7 @@ def t_cdf(x: float, df: int) -> float:
     return 0.5 + a / 2
 
 
+@functools.lru_cache(maxsize=256)
 def t_quantile(p: float, df: int) -> float:
     """Quantile ``p`` of Student's t with ``df`` degrees of freedom: the Cornish-Fisher
     expansion (A&S 26.7.5) polished by bisection on :func:`t_cdf` (exact to 1e-10)."""

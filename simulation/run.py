@@ -199,10 +199,18 @@ def _block(ctx: _Context, reps: list[int]) -> dict:
     """Replications ``reps``: their KPIs and per-node figures, and their series summed."""
     m, o = ctx.model, ctx.options
     out = {"kpis": [], "sites": [], "balance": [], "events": [], "series": None}
-    for r in reps:
-        demand, lead = inputs(ctx, r)
-        run = fast.run if ctx.use_fast else engine.run
-        rec = run(m, demand, lead, o.order_lead_days)
+    if ctx.use_fast:  # the whole block at once
+        ins = [inputs(ctx, r) for r in reps]
+        demands = [d for d, _ in ins]
+        recs = fast.run_block(m, demands, [lead for _, lead in ins], o.order_lead_days)
+        del ins
+    for k, r in enumerate(reps):
+        if ctx.use_fast:
+            demand, rec = demands[k], recs[k]
+            demands[k] = recs[k] = None  # what is summarised is let go
+        else:
+            demand, lead = inputs(ctx, r)
+            rec = engine.run(m, demand, lead, o.order_lead_days)
         rep = kpis.replication(m, demand, rec, o.warmup_days)
         out["kpis"].append(rep.kpis)
         out["sites"].append(rep.sites)
