@@ -19,10 +19,11 @@ from typing import Annotated
 import typer
 from rich.console import Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from chainlab.cli.kit import emit, err, guarded, load, out
+from chainlab.cli.kit import XlsxOpt, emit, err, guarded, load, out
 from chainlab.models import ChainlabError, Network
 from chainlab.solver import (
     Phase,
@@ -142,6 +143,7 @@ def plan_command(
                                         "decisions fixed, one more LP solve)")] = True,
     out_dir: Annotated[Path | None, typer.Option("--out", help="write the plan's tables "
                                                     "(CSV) and summary here")] = None,
+    xlsx: XlsxOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
     = False,
 ):
@@ -161,15 +163,25 @@ def plan_command(
         # the network the plan was made for (with the CRM demand, if any), so that
         # `chainlab publish DIR` and `chainlab simulate --plan DIR` find it
         (demand.apply(n) if demand is not None else n).to_folder(out_dir / "network")
+    if xlsx is not None:
+        p.to_excel(xlsx)
+    unmet = unmet_warning(p)
     if as_json:
         obj = p.summary()
         if out_dir is not None:
             obj["out"] = str(out_dir)
+        if xlsx is not None:
+            obj["xlsx"] = str(xlsx)
+        obj["warnings"] = [unmet] if unmet else []
         emit(obj)
     else:
         out.print(summary_table(p))
         if out_dir is not None:
             out.print(f"plan written to {out_dir}")
+        if xlsx is not None:
+            out.print(f"workbook written to {xlsx}")
+        if unmet:
+            err.print(f"[bold yellow]warning:[/] {escape(unmet)}", highlight=False)
     if not p.has_solution:
         if not as_json:
             why = {Status.INFEASIBLE: "no plan meets the hard constraints (see the diagnosis)",
@@ -177,6 +189,26 @@ def plan_command(
                    Status.UNBOUNDED: "the model is unbounded"}.get(p.status, p.status.value)
             err.print(f"[bold red]no plan:[/] {why}", highlight=False)
         raise typer.Exit(1)
+
+
+#: a plan that leaves more than this share of the demand unmet says so loudly
+UNMET_WARNING = 0.5
+
+
+def unmet_warning(p) -> str | None:
+    """What to say when most of the demand goes unmet (lost, or still owed at the end): a plan
+    can be "optimal" on nothing but backlog when the network cannot make or buy the product."""
+    if not p.has_solution:
+        return None
+    s = p.summary()
+    demand = s.get("demand") or 0.0
+    short = (s.get("lost") or 0.0) + (s.get("backlog_end") or 0.0)
+    if demand <= 0 or short / demand <= UNMET_WARNING:
+        return None
+    return (f"{short / demand:.0%} of the demand ({short:,.0f} of {demand:,.0f} units) is not "
+            "delivered by the end of the horizon; check that the network can make or buy what "
+            "is demanded (`chainlab validate` lists plants that make nothing and products no "
+            "one supplies)")
 
 
 def register(app: typer.Typer) -> None:

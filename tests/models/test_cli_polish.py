@@ -94,3 +94,20 @@ def test_simulate_shows_a_bar_of_replications_on_a_terminal(monkeypatch):
     assert "replications" in buf.getvalue() and "16/16" in buf.getvalue()
     with cli_simulate.replication_bar(5, quiet=True) as progress:
         assert progress is None
+
+
+def test_a_plan_that_meets_little_of_the_demand_says_so_and_writes_a_workbook(tmp_path):
+    import json
+    import shutil
+
+    net = tmp_path / "net"
+    shutil.copytree(TINY, net)
+    (net / "production.csv").unlink()
+    book = tmp_path / "plan.xlsx"
+    r = run("plan", net, "--json", "--xlsx", book)
+    assert r.exit_code == 0, r.output
+    obj = json.loads(r.stdout)
+    assert obj["xlsx"] == str(book) and book.exists()
+    assert len(obj["warnings"]) == 1 and "of the demand" in obj["warnings"][0]
+    r = run("plan", TINY, "--json")
+    assert json.loads(r.stdout)["warnings"] == []
