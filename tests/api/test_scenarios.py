@@ -504,7 +504,7 @@ _SUPPLY = {"supply": {"supplier": "SUP1", "scale": 0.5, "to": "9999-12-31"}}
 
 
 @pytest.mark.parametrize("kind,body,says", [
-    ("json", json.dumps(BODY | {"base": "ti\x00ny"}), ["base", "U+0000"]),
+    ("json", json.dumps(BODY | {"base": "ti\x00ny"}), ["base", "NUL character"]),
     ("json", json.dumps(BODY | {"base": "a" * 500}), ["base", "(500 characters)"]),
     ("json", json.dumps(BODY | {"crm": "c" * 300}), ["crm", "File name too long"]),
     ("json", json.dumps(BODY | {"overrides": [_OUTAGE]}),
@@ -518,7 +518,7 @@ _SUPPLY = {"supply": {"supplier": "SUP1", "scale": 0.5, "to": "9999-12-31"}}
     ("json", json.dumps(BODY | {"solve": {"time_limit": 1e300}}), ["solve.time_limit"]),
     ("json", json.dumps(BODY | {"overrides": [{"demand": {"scale": 1e300}}]}),
      ["overrides[1].demand.scale"]),
-    ("json", json.dumps(BODY | {"name": "a\x00b"}), ["name", "U+0000"]),
+    ("json", json.dumps(BODY | {"name": "a\x00b"}), ["name", "NUL character"]),
     ("yaml", "name: x\nbase: tiny\x00\n", ["line 2, column 11", "U+0000"]),
     ("yaml", f"name: x\nbase: tiny\nsimulate: {{replications: {_N5000}}}\n",
      ["line 3", "an integer of 5000 digits"]),
