@@ -183,7 +183,8 @@ def test_warnings_unused_product_and_extra_column(tmp_path):
                  "id,standard_cost,colour\nFG1,10,red\nRM1,2,grey\nFG2,5,blue\n")
     assert warnings_of(net) == [
         "products.csv row 1, column 'colour': column 'colour' is not part of the products table "
-        "and was ignored; known columns: id, standard_cost, name, unit, price, holding_cost",
+        "and was ignored; known columns: id, standard_cost, name, unit, price, holding_cost, "
+        "integer_quantities",
         "products.csv row 4, column 'id': product 'FG2' is neither demanded nor a component of "
         "anything",
     ]
